@@ -1,0 +1,115 @@
+"""What every command shares: the app context, platform options, and the one decorator
+that turns dpn errors into messages and exit codes (``--debug`` re-raises)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from dpn.errors import BlueprintError, DpnError, LockedError
+from dpn.settings import PlatformSettings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class App:
+    home: Path
+    debug: bool
+    color: bool
+
+    def err(self, message: str) -> None:
+        click.secho(message, fg="red" if self.color else None, err=True)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def handle_errors(func: F) -> F:
+    """Map DpnError to its exit code and a message on stderr; never a traceback unless
+    ``--debug``."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        app = ctx.find_object(App)
+        debug = bool(app and app.debug)
+        try:
+            return func(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except BlueprintError as exc:
+            if debug:
+                raise
+            for diag in exc.diagnostics:
+                click.echo(str(diag), err=True)
+            click.echo(f"{len(exc.diagnostics)} error(s)", err=True)
+            sys.exit(exc.exit_code)
+        except LockedError as exc:
+            if debug:
+                raise
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except DpnError as exc:
+            if debug:
+                raise
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # a bug: say so plainly, still no traceback
+            if debug:
+                raise
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+                err=True,
+            )
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def platform_options(func: F) -> F:
+    """Add the platform options of SPEC section 5; the command receives ``settings``
+    (a PlatformSettings) and ``sandbox`` (bool)."""
+
+    opts = [
+        click.option("--aws-profile", envvar="AWS_PROFILE", default=None, help="AWS profile."),
+        click.option("--aws-region", default=None, help="AWS region (default: blueprint's)."),
+        click.option("--aws-endpoint-url", default=None,
+                     help="AWS endpoint (boto3 also honours AWS_ENDPOINT_URL)."),
+        click.option("--dbx-host", default=None, help="Databricks workspace URL."),
+        click.option("--dbx-token", default=None, help="Databricks token (prefer DATABRICKS_TOKEN)."),
+        click.option("--dbx-profile", default=None, help="Profile in ~/.databrickscfg."),
+        click.option("--sandbox", is_flag=True, help="Use (and if needed start) the local sandbox."),
+    ]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        settings = PlatformSettings(
+            aws_profile=kwargs.pop("aws_profile"),
+            aws_region=kwargs.pop("aws_region"),
+            aws_endpoint_url=kwargs.pop("aws_endpoint_url"),
+            dbx_host=kwargs.pop("dbx_host"),
+            dbx_token=kwargs.pop("dbx_token"),
+            dbx_profile=kwargs.pop("dbx_profile"),
+        )
+        return func(*args, settings=settings, **kwargs)
+
+    for opt in reversed(opts):
+        wrapper = opt(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+def default_home() -> str:
+    return os.environ.get("DPN_HOME") or str(Path.home() / ".dpn")

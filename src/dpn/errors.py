@@ -1,0 +1,138 @@
+"""dpn's one exception tree.
+
+Every error that crosses a module boundary is one of these; foreign errors
+(botocore's ``ClientError``, databricks-sdk's ``DatabricksError``, ``OSError``)
+are translated at the edge with ``raise ... from exc``.
+
+    DpnError                      exit code
+    ├── InputError                2   bad blueprint, bad option, bad file
+    │   └── BlueprintError        2   carries every Diagnostic at once
+    ├── LockedError               3   another process holds the stack
+    ├── RecoveryNeeded            4   an incomplete transaction must be recovered
+    ├── StateError                4   state or WAL unreadable (checksum, torn file)
+    ├── OwnershipError            1   an object with our name belongs to someone else
+    ├── ApplyFailed               1   the transaction failed and was rolled back
+    └── ProviderError             1   a platform call failed (permanent)
+        ├── NotFound
+        ├── AlreadyExists
+        ├── NotEmpty               delete refused: bucket, database, catalog, schema has content
+        ├── InvalidRequest         the platform rejected the request as malformed
+        ├── PermissionDenied  5   credentials or permissions refused
+        └── Transient              worth retrying: 5xx, dropped connection, timeout
+            └── Throttled          429 / throttling, with an optional retry_after
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DpnError(Exception):
+    """Root of every error dpn raises on purpose."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One validation finding, located in the blueprint file."""
+
+    file: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+
+
+class InputError(DpnError):
+    """Invalid input or usage: nothing was called, nothing changed."""
+
+    exit_code = 2
+
+
+class BlueprintError(InputError):
+    """A blueprint failed validation; ``diagnostics`` holds every finding."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = list(diagnostics)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class LockedError(DpnError):
+    """The stack is locked by another live process."""
+
+    exit_code = 3
+
+    def __init__(self, stack: str, holder: dict[str, object] | None) -> None:
+        self.stack = stack
+        self.holder = holder or {}
+        who = ", ".join(f"{k}={v}" for k, v in self.holder.items()) or "unknown holder"
+        super().__init__(f"stack {stack!r} is locked by another process ({who})")
+
+
+class RecoveryNeeded(DpnError):
+    """An incomplete transaction exists; only ``status`` and ``recover`` may run."""
+
+    exit_code = 4
+
+
+class StateError(DpnError):
+    """State or WAL files are unreadable or fail their checksums."""
+
+    exit_code = 4
+
+
+class OwnershipError(DpnError):
+    """An object carrying our name is not tagged as ours: dpn will not touch it."""
+
+
+class ApplyFailed(DpnError):
+    """The transaction failed and everything it did was rolled back."""
+
+
+class ProviderError(DpnError):
+    """A platform call failed. ``platform`` is ``aws`` or ``databricks``."""
+
+    def __init__(self, message: str, *, platform: str = "", code: str = "") -> None:
+        self.platform = platform
+        self.code = code
+        super().__init__(message)
+
+
+class NotFound(ProviderError):
+    """The object does not exist."""
+
+
+class AlreadyExists(ProviderError):
+    """An object with that name already exists."""
+
+
+class NotEmpty(ProviderError):
+    """A container still holds objects; delete it with ``force_empty``."""
+
+
+class InvalidRequest(ProviderError):
+    """The platform rejected the request as invalid: retrying will not help."""
+
+
+class PermissionDenied(ProviderError):
+    """Credentials missing, wrong, or lacking permission."""
+
+    exit_code = 5
+
+
+class Transient(ProviderError):
+    """A failure worth retrying: 5xx, dropped connection, timeout."""
+
+    def __init__(
+        self, message: str, *, platform: str = "", code: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, platform=platform, code=code)
+        self.retry_after = retry_after
+
+
+class Throttled(Transient):
+    """The platform asked us to slow down (429, ThrottlingException)."""

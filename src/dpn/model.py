@@ -1,0 +1,122 @@
+"""The resource model shared by the blueprint, the planner, the engine and the providers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+# Resource types, in the order of SPEC section 2.
+S3_BUCKET = "aws.s3_bucket"
+GLUE_DATABASE = "aws.glue_database"
+GLUE_TABLE = "aws.glue_table"
+CLUSTER = "dbx.cluster"
+JOB = "dbx.job"
+CATALOG = "dbx.catalog"
+SCHEMA = "dbx.schema"
+TABLE = "dbx.table"
+
+RESOURCE_TYPES: tuple[str, ...] = (
+    S3_BUCKET, GLUE_DATABASE, GLUE_TABLE, CLUSTER, JOB, CATALOG, SCHEMA, TABLE,
+)
+
+
+def platform_of(rtype: str) -> str:
+    """``aws`` or ``databricks``."""
+    return "aws" if rtype.startswith("aws.") else "databricks"
+
+
+# The property of each type that carries tags: ownership tags (dpn:stack, dpn:key) and
+# metadata.tags are merged into it, so a Spec's props are the object's whole configuration.
+TAG_FIELD: Mapping[str, str] = MappingProxyType({
+    S3_BUCKET: "tags",
+    GLUE_DATABASE: "tags",
+    GLUE_TABLE: "parameters",
+    CLUSTER: "custom_tags",
+    JOB: "tags",
+    CATALOG: "properties",
+    SCHEMA: "properties",
+    TABLE: "properties",
+})
+
+# The parent field of each type that has one, and the parent's type.
+PARENT_FIELD: Mapping[str, tuple[str, str]] = MappingProxyType({
+    GLUE_TABLE: ("database", GLUE_DATABASE),
+    SCHEMA: ("catalog", CATALOG),
+    TABLE: ("schema", SCHEMA),
+})
+
+STACK_TAG = "dpn:stack"
+KEY_TAG = "dpn:key"
+
+# Attributes a reference may name: ${key.attr}.
+REFERENCE_ATTRS: tuple[str, ...] = ("name", "id", "full_name", "arn", "uri")
+
+UNKNOWN = "(known after apply)"
+
+
+def freeze(value: Any) -> Any:
+    """A deep read-only copy of JSON-like data (dicts become mappingproxies, lists tuples)."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """Plain JSON-serialisable data from ``freeze``'s output."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [thaw(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One desired resource of a validated blueprint.
+
+    ``props`` holds the type's properties (not the naming inputs, ``type`` or ``name``),
+    with the tag field already merged with ownership and metadata tags. String values may
+    still hold references (``${key}``, ``${key.attr}``); ``depends_on`` lists their keys.
+    """
+
+    key: str
+    type: str
+    name: str
+    full_name: str  # the untruncated generated name (equal to ``name`` unless cut)
+    props: Mapping[str, Any]
+    depends_on: tuple[str, ...] = ()
+
+    @property
+    def platform(self) -> str:
+        return platform_of(self.type)
+
+
+@dataclass(frozen=True)
+class Metadata:
+    org: str
+    env: str
+    project: str
+    region: str
+    owner: str | None = None
+    tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def stack(self) -> str:
+        return f"{self.org}-{self.env}-{self.project}"
+
+
+@dataclass(frozen=True)
+class Blueprint:
+    """A validated blueprint: resources keyed and in file order, names generated."""
+
+    path: str
+    metadata: Metadata
+    resources: Mapping[str, Resource]
+
+    @property
+    def stack(self) -> str:
+        return self.metadata.stack

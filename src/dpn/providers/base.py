@@ -1,0 +1,128 @@
+"""The provider interface: what the engine may ask of a platform, and what it may expect.
+
+A provider manages one resource type. Every method either returns normally or raises a
+``dpn.errors.ProviderError`` subclass: no foreign exception (``botocore`` or
+``databricks.sdk``) ever leaves a provider.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dpn.model import KEY_TAG, STACK_TAG, TAG_FIELD
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A desired resource with every reference resolved: what ``create`` and ``update`` get.
+
+    ``props`` is the whole desired configuration in blueprint vocabulary, with the type's
+    tag field (``dpn.model.TAG_FIELD``) holding the ownership tags ``dpn:stack`` and
+    ``dpn:key`` and the blueprint's metadata tags. Parent fields hold parent *names*
+    (``database``: ``"prd_sales_silver"``; ``schema``: ``"prd_sales.gold"``).
+    ``token`` is a deterministic idempotency token for this create (transaction + key).
+    """
+
+    key: str
+    type: str
+    name: str
+    props: Mapping[str, Any]
+    token: str = ""
+
+    @property
+    def tags(self) -> Mapping[str, str]:
+        return self.props.get(TAG_FIELD[self.type]) or {}
+
+    @property
+    def stack(self) -> str:
+        return str(self.tags.get(STACK_TAG, ""))
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What a provider read from the platform.
+
+    ``id`` is the physical id of SPEC section 2 (bucket name, ``database.table``,
+    ``cluster_id``, ``job_id``, ``catalog.schema``...). ``attrs`` holds the reference
+    attributes (``name``, ``id``, ``full_name``, ``arn``, ``uri`` where the type has them).
+    ``props`` is the live configuration in the same vocabulary as ``Spec.props``, tag field
+    included, so ``diff(observed.props, spec.props)`` is meaningful and ``observed.props``
+    is a before-image that ``update`` can restore.
+    """
+
+    id: str
+    name: str
+    props: Mapping[str, Any]
+    attrs: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def owned_by(self, stack: str, key: str) -> bool:
+        return self.tags.get(STACK_TAG) == stack and self.tags.get(KEY_TAG) == key
+
+
+@dataclass(frozen=True)
+class Diff:
+    """The properties that differ: ``update`` ones change in place, ``replace`` ones force
+    a delete and re-create. Empty on both means no-op."""
+
+    update: tuple[str, ...] = ()
+    replace: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.update or self.replace)
+
+
+class Provider(ABC):
+    """One resource type on one platform.
+
+    Contracts every implementation honours:
+
+    - ``read`` and ``find`` never change anything.
+    - ``create``: if it raises, the object was not created, except for ``Transient``
+      errors, whose outcome is unknown (the engine then resolves it with ``find``).
+      An ``AlreadyExists`` after a retried create is resolved by ``find`` and the
+      ownership tags, never by guessing.
+    - ``update`` changes only what ``diff`` reported as ``update``; it is idempotent.
+    - ``delete`` is idempotent: a missing object is not an error. It refuses a non-empty
+      container with ``NotEmpty`` unless ``force_empty``.
+    """
+
+    type: str = ""
+
+    @abstractmethod
+    def physical_id(self, spec: Spec) -> str | None:
+        """The physical id this spec will have, if it is known before create (None for
+        clusters and jobs, whose ids the platform assigns)."""
+
+    @abstractmethod
+    def read(self, id: str) -> Observed | None:
+        """The object with this physical id, or None if it does not exist."""
+
+    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
+        """Bulk ``read``; implementations list per parent or per page where the API can."""
+        return {i: self.read(i) for i in ids}
+
+    @abstractmethod
+    def find(self, spec: Spec) -> Observed | None:
+        """The existing object this spec would create (same name and scope; clusters also
+        by ``spec.token``), whoever owns it, or None. Used to resolve unknown outcomes."""
+
+    @abstractmethod
+    def diff(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> Diff:
+        """Pure: compare two configurations (defaults applied to both)."""
+
+    @abstractmethod
+    def create(self, spec: Spec) -> Observed:
+        """Create the object and return it as read back."""
+
+    @abstractmethod
+    def update(self, id: str, spec: Spec) -> Observed:
+        """Change the object in place to match ``spec`` and return it as read back."""
+
+    @abstractmethod
+    def delete(self, id: str, *, force_empty: bool = False) -> None:
+        """Delete the object (and, with ``force_empty``, what it contains)."""

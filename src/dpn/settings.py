@@ -1,0 +1,26 @@
+"""Connection settings for both platforms, as given on the command line or by the caller.
+
+Secrets live here in memory only; nothing in this module is ever written to disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PlatformSettings:
+    aws_profile: str | None = None
+    aws_region: str | None = None
+    aws_endpoint_url: str | None = None
+    dbx_host: str | None = None
+    dbx_token: str | None = None
+    dbx_profile: str | None = None
+
+    def __repr__(self) -> str:  # never show the token
+        token = "***" if self.dbx_token else None
+        return (
+            f"PlatformSettings(aws_profile={self.aws_profile!r}, aws_region={self.aws_region!r}, "
+            f"aws_endpoint_url={self.aws_endpoint_url!r}, dbx_host={self.dbx_host!r}, "
+            f"dbx_token={token!r}, dbx_profile={self.dbx_profile!r})"
+        )
