@@ -120,3 +120,30 @@ class Blueprint:
     @property
     def stack(self) -> str:
         return self.metadata.stack
+
+
+@dataclass(frozen=True)
+class ResourceState:
+    """What the state file records of one applied resource.
+
+    ``props`` are the resolved properties last applied (what ``Spec.props`` was), ``attrs``
+    the reference attributes read back (``id``, ``name``, ``full_name``, ``arn``, ``uri``).
+    """
+
+    key: str
+    type: str
+    name: str
+    id: str
+    props: Mapping[str, Any]
+    attrs: Mapping[str, str]
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StackState:
+    """A stack's state: ``serial`` grows by one on every write."""
+
+    stack: str
+    serial: int = 0
+    resources: Mapping[str, ResourceState] = field(
+        default_factory=lambda: MappingProxyType({}))
