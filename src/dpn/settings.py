@@ -13,14 +13,17 @@ class PlatformSettings:
     aws_profile: str | None = None
     aws_region: str | None = None
     aws_endpoint_url: str | None = None
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: str | None = None
     dbx_host: str | None = None
     dbx_token: str | None = None
     dbx_profile: str | None = None
 
     def __repr__(self) -> str:  # never show the token
         token = "***" if self.dbx_token else None
+        key = "***" if self.aws_access_key_id else None
         return (
             f"PlatformSettings(aws_profile={self.aws_profile!r}, aws_region={self.aws_region!r}, "
-            f"aws_endpoint_url={self.aws_endpoint_url!r}, dbx_host={self.dbx_host!r}, "
+            f"aws_endpoint_url={self.aws_endpoint_url!r}, aws_access_key_id={key!r}, dbx_host={self.dbx_host!r}, "
             f"dbx_token={token!r}, dbx_profile={self.dbx_profile!r})"
         )
