@@ -1,0 +1,211 @@
+"""The library's entry points for planning and applying: lock, refresh, plan, transaction.
+
+Nothing here prints; progress goes to ``events``, questions to ``confirm``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dpn.engine import wal
+from dpn.engine.events import EventSink, ignore
+from dpn.engine.lock import StackLock, current_holder
+from dpn.engine.ops import ApplyResult, Operation, Outcome
+from dpn.engine.recover import Recovery, recover
+from dpn.engine.refresh import refresh_state
+from dpn.engine.retry import RetryPolicy
+from dpn.engine.state import StateStore
+from dpn.engine.transaction import Engine, Transaction
+from dpn.errors import InputError, RecoveryNeeded
+from dpn.model import Blueprint, StackState
+from dpn.providers.base import Provider
+from dpn.settings import PlatformSettings
+
+if TYPE_CHECKING:
+    from dpn.plan import Plan
+
+ProviderFactory = Callable[[Iterable[str]], dict[str, Provider]]
+
+
+@dataclass
+class Runner:
+    """Everything an apply needs besides the blueprint."""
+
+    home: Path
+    settings: PlatformSettings = field(default_factory=PlatformSettings)
+    events: EventSink = ignore
+    parallelism: int = 8
+    lock_timeout: float = 0
+    cancel: threading.Event = field(default_factory=threading.Event)
+    providers: ProviderFactory | None = None   # injectable; default builds from settings
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def build_providers(self, types: Iterable[str], region: str) -> dict[str, Provider]:
+        if self.providers is not None:
+            return self.providers(types)
+        from dpn.providers import registry
+
+        return registry.build(self.settings, region=region, home=self.home, types=types)
+
+    def engine(self, providers: dict[str, Provider]) -> Engine:
+        return Engine(home=self.home, providers=providers, events=self.events,
+                      parallelism=self.parallelism, retry=self.retry, cancel=self.cancel)
+
+
+def check_no_incomplete(home: Path, stack: str) -> None:
+    pending = wal.incomplete(home, stack)
+    if pending:
+        ids = ", ".join(log.tx for log in pending)
+        raise RecoveryNeeded(f"stack {stack!r} has an incomplete transaction ({ids}); "
+                             f"run 'dpn recover --stack {stack}' first")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A plan computed under the lock, with the operations an apply would run."""
+
+    plan: Plan
+    state: StackState | None
+    operations: tuple[Operation, ...]
+
+
+def operations_for(plan: Plan, state: StackState | None, mode: str,
+                   only: Sequence[str] = ()) -> tuple[Operation, ...]:
+    """The plan's changes that ``mode`` (create, update, delete) carries out."""
+    allowed = {"create": {"create"}, "update": {"create", "update", "replace", "delete"},
+               "delete": {"delete"}}[mode]
+    resources = state.resources if state else {}
+    out = []
+    for ch in plan.changes:
+        action = str(getattr(ch.action, "value", ch.action))
+        if action not in allowed or (only and ch.key not in only):
+            continue
+        current = resources.get(ch.key)
+        depends = tuple(current.depends_on) if action == "delete" and current else tuple(
+            ch.depends_on)
+        out.append(Operation(key=ch.key, type=ch.type, name=ch.name, action=action,
+                             depends_on=depends, id=current.id if current else None))
+    return tuple(out)
+
+
+def teardown_plan(blueprint: Blueprint, state: StackState | None) -> Plan:
+    """A plan that deletes every resource the state records for the stack."""
+    from dpn.plan import make_plan
+
+    empty = Blueprint(path=blueprint.path, metadata=blueprint.metadata, resources={})
+    return make_plan(empty, state, None)
+
+
+def prepare(runner: Runner, blueprint: Blueprint, mode: str, *, offline: bool = False,
+            only: Sequence[str] = ()) -> tuple[Prepared, dict[str, Provider]]:
+    """Refresh and plan (the caller holds the lock, or does not need one)."""
+    from dpn.plan import make_plan
+
+    state = StateStore(runner.home).load(blueprint.stack)
+    unknown = [k for k in only if not state or k not in state.resources]
+    if unknown:
+        raise InputError(f"--only: not in the stack's state: {', '.join(unknown)}")
+    types = {r.type for r in blueprint.resources.values()}
+    if state:
+        types |= {r.type for r in state.resources.values()}
+    providers: dict[str, Provider] = {}
+    live = None
+    if not offline:
+        providers = runner.build_providers(types, blueprint.metadata.region)
+        live = refresh_state(state, providers)
+    if mode == "delete":
+        plan = teardown_plan(blueprint, state)
+    else:
+        plan = make_plan(blueprint, state, live)
+    ops = operations_for(plan, state, mode, only)
+    if mode == "delete" and only:
+        _check_only(state, ops)
+    return Prepared(plan, state, ops), providers
+
+
+def _check_only(state: StackState | None, ops: Sequence[Operation]) -> None:
+    keys = {op.key for op in ops}
+    blocked = []
+    for key, res in (state.resources if state else {}).items():
+        if key not in keys:
+            blocked += [f"{key} depends on {d}" for d in res.depends_on if d in keys]
+    if blocked:
+        raise InputError("--only would leave dependents behind: " + "; ".join(blocked))
+
+
+def apply(runner: Runner, blueprint: Blueprint, mode: str, *, only: Sequence[str] = (),
+          force_empty: bool = False, dry_run: bool = False,
+          confirm: Callable[[Plan], bool] = lambda plan: True) -> tuple[Plan, ApplyResult]:
+    """Plan and apply ``mode`` (create, update, delete) for the blueprint's stack."""
+    stack = blueprint.stack
+    lock = StackLock(runner.home, stack, timeout=runner.lock_timeout)
+    with lock:
+        check_no_incomplete(runner.home, stack)
+        prepared, providers = prepare(runner, blueprint, mode, only=only)
+        if dry_run or not prepared.operations:
+            return prepared.plan, ApplyResult(stack, None, Outcome.COMMITTED)
+        if not confirm(prepared.plan):
+            raise InputError("not confirmed: nothing was changed")
+        tx = Transaction(runner.engine(providers), stack, prepared.state, blueprint,
+                         prepared.operations, force_empty=force_empty)
+        lock.set_tx(tx.tx)
+        return prepared.plan, tx.run()
+
+
+def recover_stack(runner: Runner, stack: str, *, region: str = "us-east-1",
+                  tx: str | None = None, dry_run: bool = False) -> list[Recovery]:
+    """Resolve every incomplete transaction of ``stack`` (or only ``tx``)."""
+    with StackLock(runner.home, stack, timeout=runner.lock_timeout):
+        logs = [log for log in wal.incomplete(runner.home, stack) if tx in (None, log.tx)]
+        if tx is not None and not logs:
+            raise InputError(f"no incomplete transaction {tx!r} in stack {stack!r}")
+        out = []
+        for log in logs:
+            types = {o["type"] for o in log.begin.get("ops", [])}
+            providers = runner.build_providers(types, region)
+            out.append(recover(runner.engine(providers), log, dry_run=dry_run))
+        return out
+
+
+@dataclass(frozen=True)
+class StackStatus:
+    stack: str
+    serial: int
+    resources: dict[str, int]
+    lock_holder: dict[str, object] | None
+    incomplete: tuple[str, ...]
+    error: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"stack": self.stack, "serial": self.serial, "resources": self.resources,
+                "lock_holder": self.lock_holder, "incomplete": list(self.incomplete),
+                "error": self.error}
+
+
+def status(home: Path, stack: str | None = None) -> list[StackStatus]:
+    store = StateStore(home)
+    stacks = [stack] if stack else sorted(set(store.stacks()) | set(_wal_stacks(home)))
+    out = []
+    for name in stacks:
+        counts: dict[str, int] = {}
+        serial, error = 0, None
+        try:
+            state = store.load(name)
+            if state:
+                serial = state.serial
+                for r in state.resources.values():
+                    counts[r.type] = counts.get(r.type, 0) + 1
+            pending = tuple(log.tx for log in wal.incomplete(home, name))
+        except Exception as exc:  # a damaged file is reported, not fatal to status
+            error, pending = str(exc), ()
+        out.append(StackStatus(name, serial, counts, current_holder(home, name), pending, error))
+    return out
+
+
+def _wal_stacks(home: Path) -> list[str]:
+    d = Path(home) / "wal"
+    return [p.name for p in d.iterdir() if p.is_dir()] if d.is_dir() else []

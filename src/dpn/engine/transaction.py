@@ -1,0 +1,346 @@
+"""Apply a list of operations as one transaction across both platforms.
+
+Order: creates, updates and replaces in dependency order (independent ones in parallel);
+the commit point; then deletes in reverse dependency order. Every platform call is
+announced by an ``intent`` record that is durable before the call starts. A failure (or a
+cancel) before the commit point rolls back everything done, in reverse order.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dpn.blueprint.refs import has_unknown, resolve
+from dpn.engine import undo
+from dpn.engine.events import (
+    Committed, EventSink, OpDone, OpFailed, OpRetry, OpStarted, RollbackStarted, TxFinished,
+    TxStarted, ignore,
+)
+from dpn.engine.ops import ApplyResult, Operation, OpResult, Outcome, idempotency_token, new_tx_id
+from dpn.engine.retry import RetryPolicy
+from dpn.engine.scheduler import reverse_edges, run_graph
+from dpn.engine.state import StateStore
+from dpn.engine.wal import Rec, WalWriter, wal_dir
+from dpn.errors import AlreadyExists, DpnError, OwnershipError, ProviderError, Transient
+from dpn.model import Blueprint, ResourceState, StackState, freeze, thaw
+from dpn.providers.base import Observed, Provider, Spec
+
+
+@dataclass
+class Engine:
+    """What a transaction needs: the home folder, one provider per type, and how to report."""
+
+    home: Path
+    providers: Mapping[str, Provider]
+    events: EventSink = ignore
+    parallelism: int = 8
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def provider(self, rtype: str) -> Provider:
+        return self.providers[rtype]
+
+    def call(self, key: str, action: str, fn: Callable[[], Any]) -> Any:
+        def on_retry(attempt: int, delay: float, exc: Exception) -> None:
+            self.events(OpRetry(key, action, attempt, delay, str(exc)))
+        return self.retry.call(fn, on_retry)
+
+
+class Transaction:
+    """One run of ``apply``. Use ``run()``; the caller holds the stack lock."""
+
+    def __init__(self, engine: Engine, stack: str, state: StackState | None,
+                 blueprint: Blueprint | None, operations: Sequence[Operation],
+                 *, force_empty: bool = False) -> None:
+        self.engine = engine
+        self.stack = stack
+        self.base = state or StackState(stack=stack)
+        self.blueprint = blueprint
+        self.ops = {op.key: op for op in operations}
+        self.force_empty = force_empty
+        self.tx = new_tx_id()
+        self.results: dict[str, OpResult] = {}
+        self.done: dict[str, dict[str, Any]] = {}   # key -> done record fields (pre-commit)
+        self.done_order: list[str] = []
+        self._mutex = threading.Lock()
+        self.wal: WalWriter | None = None
+
+    # -- the whole run ------------------------------------------------------------------
+
+    def run(self) -> ApplyResult:
+        pre = [op.key for op in self.ops.values() if op.action != "delete"]
+        dels = [op.key for op in self.ops.values() if op.action == "delete"]
+        self.wal = WalWriter(wal_dir(self.engine.home, self.stack) / f"{self.tx}.jsonl")
+        try:
+            self.wal.append(Rec.BEGIN, tx=self.tx, stack=self.stack,
+                            base_serial=self.base.serial,
+                            ops=[op.to_json() for op in self.ops.values()])
+            self.engine.events(TxStarted(self.stack, self.tx, len(self.ops)))
+            deps = {k: self.ops[k].depends_on for k in pre}
+            run = run_graph(pre, deps, self._forward, parallelism=self.engine.parallelism,
+                            stop=self.engine.cancel.is_set)
+            if run.failed or run.stopped:
+                return self._rollback(run.failed, cancelled=run.stopped)
+            self.wal.append(Rec.COMMIT)
+            self.engine.events(Committed(self.tx))
+            state = StateStore(self.engine.home).save(self._committed_state(), tx=self.tx)
+            return self._delete_phase(dels, state)
+        finally:
+            self.wal.close()
+
+    # -- forward operations -------------------------------------------------------------
+
+    def _forward(self, key: str) -> None:
+        op = self.ops[key]
+        self.engine.events(OpStarted(key, op.type, op.name, op.action))
+        started = time.monotonic()
+        try:
+            before: dict[str, Any] | None = None
+            if op.action == "create":
+                obs, spec = self._create(op)
+            elif op.action == "update":
+                obs, spec, before = self._update(op)
+            else:
+                obs, spec = self._replace(op)
+        except Exception as exc:
+            self._record_failed(op, exc)
+            raise
+        fields = {"key": key, "action": op.action,
+                  "op": "update" if op.action == "update" else "create",
+                  "type": op.type, "name": obs.name,
+                  "id": obs.id, "attrs": dict(obs.attrs), "props": thaw(spec.props),
+                  "depends_on": list(op.depends_on)}
+        assert self.wal is not None
+        self.wal.append(Rec.DONE, **fields)
+        if before is not None:
+            fields["before"] = before
+        with self._mutex:
+            self.done[key] = fields
+            self.done_order.append(key)
+            self.results[key] = OpResult(key, op.action, "done", obs.id)
+        self.engine.events(OpDone(key, op.action, obs.id, time.monotonic() - started))
+
+    def _record_failed(self, op: Operation, exc: BaseException) -> None:
+        message = str(exc) or type(exc).__name__
+        assert self.wal is not None
+        self.wal.append(Rec.FAILED, key=op.key, action=op.action, error=message)
+        with self._mutex:
+            self.results[op.key] = OpResult(op.key, op.action, "failed", op.id, message)
+        self.engine.events(OpFailed(op.key, op.action, message))
+
+    def _spec(self, op: Operation) -> Spec:
+        if self.blueprint is None or op.key not in self.blueprint.resources:
+            raise DpnError(f"{op.key}: not in the blueprint")
+        resource = self.blueprint.resources[op.key]
+        props = resolve(resource.props, self._lookup)
+        if has_unknown(props):
+            raise DpnError(f"{op.key}: a reference could not be resolved")
+        return Spec(key=op.key, type=op.type, name=resource.name, props=freeze(props),
+                    token=idempotency_token(self.tx, op.key))
+
+    def _lookup(self, key: str, attr: str) -> str | None:
+        with self._mutex:
+            fields = self.done.get(key)
+        if fields is not None:
+            value = fields["attrs"].get(attr)
+            return None if value is None else str(value)
+        current = self.base.resources.get(key)
+        if current is not None and key not in self.ops:
+            value = current.attrs.get(attr)
+            return None if value is None else str(value)
+        return None
+
+    def _create(self, op: Operation) -> tuple[Observed, Spec]:
+        spec = self._spec(op)
+        provider = self.engine.provider(op.type)
+        assert self.wal is not None
+        self.wal.append(Rec.INTENT, key=op.key, action="create", op="create", type=op.type,
+                        spec=_spec_json(spec))
+        return create_or_adopt(self.engine, provider, spec, self.stack), spec
+
+    def _live_owned(self, op: Operation) -> Observed:
+        assert op.id is not None
+        provider = self.engine.provider(op.type)
+        live = self.engine.call(op.key, "read", lambda: provider.read(op.id or ""))
+        if live is None:
+            raise ProviderError(f"{op.key}: {op.type} {op.id} was deleted outside dpn; "
+                                "run 'dpn plan' to see the drift, then 'dpn update'")
+        if not live.owned_by(self.stack, op.key):
+            raise OwnershipError(f"{op.key}: {op.type} {op.id} is not tagged as owned by stack "
+                                 f"{self.stack!r} and key {op.key!r}; dpn will not change it")
+        return live
+
+    def _update(self, op: Operation) -> tuple[Observed, Spec, dict[str, Any]]:
+        spec = self._spec(op)
+        provider = self.engine.provider(op.type)
+        live = self._live_owned(op)
+        assert self.wal is not None
+        self.wal.append(Rec.INTENT, key=op.key, action="update", op="update", type=op.type,
+                        id=op.id, before=_observed_json(live), spec=_spec_json(spec))
+        obs = self.engine.call(op.key, "update", lambda: provider.update(op.id or "", spec))
+        return obs, spec, _observed_json(live)
+
+    def _replace(self, op: Operation) -> tuple[Observed, Spec]:
+        spec = self._spec(op)
+        provider = self.engine.provider(op.type)
+        live = self._live_owned(op)
+        assert self.wal is not None
+        self.wal.append(Rec.INTENT, key=op.key, action="replace", op="replace_delete",
+                        type=op.type, id=op.id, before=_observed_json(live))
+        self.engine.call(op.key, "delete", lambda: provider.delete(op.id or ""))
+        self.wal.append(Rec.DONE, key=op.key, action="replace", op="replace_delete", id=op.id)
+        with self._mutex:  # the old object is gone: a rollback must bring it back
+            self.done[f"{op.key}#old"] = {"key": op.key, "op": "replace_delete", "id": op.id,
+                                          "type": op.type, "before": _observed_json(live)}
+            self.done_order.append(f"{op.key}#old")
+        self.wal.append(Rec.INTENT, key=op.key, action="replace", op="create", type=op.type,
+                        spec=_spec_json(spec))
+        return create_or_adopt(self.engine, provider, spec, self.stack), spec
+
+    # -- rollback -------------------------------------------------------------------------
+
+    def _rollback(self, failed: Mapping[str, BaseException], *, cancelled: bool) -> ApplyResult:
+        first = next(iter(failed.values()), None)
+        reason = "cancelled" if cancelled and first is None else f"{first}"
+        assert self.wal is not None
+        self.engine.events(RollbackStarted(reason, len(self.done_order)))
+        ok = undo.undo_all(self.engine, self.wal, self.stack, self.done, self.done_order)
+        for key in self.ops:
+            if key in self.results and self.results[key].status == "done":
+                r = self.results[key]
+                self.results[key] = OpResult(key, r.action, "undone" if ok else "pending", r.id)
+            elif key not in self.results:
+                self.results[key] = OpResult(key, self.ops[key].action, "not_started")
+        if ok:
+            self.wal.append(Rec.ROLLED_BACK, reason=reason)
+            outcome = Outcome.ROLLED_BACK
+        else:
+            outcome = Outcome.NEEDS_RECOVERY
+        self.engine.events(TxFinished(self.tx, outcome))
+        error = None if first is None else str(first)
+        if first is not None and not isinstance(first, DpnError | Transient):
+            error = f"{type(first).__name__}: {first}"
+        return ApplyResult(self.stack, self.tx, outcome, self._ordered_results(), error=error,
+                           cancelled=cancelled)
+
+    # -- commit and the delete phase -----------------------------------------------------
+
+    def _committed_state(self) -> StackState:
+        return apply_done(self.base, self.done.values())
+
+    def _delete_phase(self, dels: list[str], state: StackState) -> ApplyResult:
+        waits = reverse_edges(dels, {k: self.ops[k].depends_on for k in dels})
+        # a resource to delete also waits for its state dependents that are deleted
+        for key, res in self.base.resources.items():
+            for dep in res.depends_on:
+                if dep in waits and key in waits:
+                    waits[dep].add(key)
+        deleted: list[str] = []
+        lock = threading.Lock()
+
+        def delete_one(key: str) -> None:
+            op = self.ops[key]
+            self.engine.events(OpStarted(key, op.type, op.name, "delete"))
+            started = time.monotonic()
+            try:
+                gone_already = delete_owned(self.engine, self.wal, self.stack, op,
+                                            force_empty=self.force_empty)
+            except Exception as exc:
+                self._record_failed(op, exc)
+                raise
+            assert self.wal is not None
+            self.wal.append(Rec.DONE, key=key, action="delete", op="delete", id=op.id,
+                            gone_already=gone_already)
+            with lock:
+                deleted.append(key)
+                self.results[key] = OpResult(key, "delete", "done", op.id)
+            self.engine.events(OpDone(key, "delete", op.id or "", time.monotonic() - started))
+
+        run = run_graph(dels, waits, delete_one, parallelism=self.engine.parallelism,
+                        stop=self.engine.cancel.is_set)
+        if deleted:
+            remaining = {k: v for k, v in state.resources.items() if k not in deleted}
+            state = StateStore(self.engine.home).save(
+                StackState(state.stack, state.serial, freeze_resources(remaining)), tx=self.tx)
+        for key in run.not_started:
+            self.results[key] = OpResult(key, "delete", "not_started", self.ops[key].id)
+        first = next(iter(run.failed.values()), None)
+        assert self.wal is not None
+        self.wal.append(Rec.END, outcome="committed", deleted=deleted,
+                        left=[k for k in dels if k not in deleted])
+        self.engine.events(TxFinished(self.tx, Outcome.COMMITTED))
+        return ApplyResult(self.stack, self.tx, Outcome.COMMITTED, self._ordered_results(),
+                           error=None if first is None else str(first),
+                           cancelled=run.stopped)
+
+    def _ordered_results(self) -> tuple[OpResult, ...]:
+        return tuple(self.results.get(k, OpResult(k, op.action, "not_started", op.id))
+                     for k, op in self.ops.items())
+
+
+# -- shared with recovery ------------------------------------------------------------------
+
+def create_or_adopt(engine: Engine, provider: Provider, spec: Spec, stack: str) -> Observed:
+    """Create; an AlreadyExists (or a transient failure whose outcome is unknown) is
+    resolved by reading the object and checking its ownership tags, never by guessing."""
+    try:
+        obs: Observed = engine.call(spec.key, "create", lambda: provider.create(spec))
+        return obs
+    except (AlreadyExists, Transient) as exc:
+        found = engine.call(spec.key, "find", lambda: provider.find(spec))
+        if found is not None and found.owned_by(stack, spec.key):
+            return found
+        if found is not None:
+            raise OwnershipError(
+                f"{spec.key}: {spec.type} {spec.name!r} already exists and is not owned by "
+                f"stack {stack!r}; choose another name or remove it") from exc
+        raise
+
+
+def delete_owned(engine: Engine, wal: WalWriter | None, stack: str, op: Operation,
+                 *, force_empty: bool) -> bool:
+    """Delete a stack resource after checking it is ours. True if it was already gone."""
+    provider = engine.provider(op.type)
+    live = engine.call(op.key, "read", lambda: provider.read(op.id or ""))
+    if live is None:
+        return True
+    if not live.owned_by(stack, op.key):
+        raise OwnershipError(f"{op.key}: {op.type} {op.id} is not tagged as owned by stack "
+                             f"{stack!r}; dpn will not delete it")
+    assert wal is not None
+    wal.append(Rec.INTENT, key=op.key, action="delete", op="delete", type=op.type, id=op.id,
+               before=_observed_json(live))
+    engine.call(op.key, "delete", lambda: provider.delete(op.id or "", force_empty=force_empty))
+    return False
+
+
+def apply_done(base: StackState, records: Any) -> StackState:
+    """The state after the given pre-commit ``done`` records (idempotent)."""
+    resources = dict(base.resources)
+    for rec in records:
+        if rec.get("op") == "replace_delete":
+            continue
+        resources[rec["key"]] = ResourceState(
+            key=rec["key"], type=rec["type"], name=rec["name"], id=rec["id"],
+            props=freeze(rec["props"]), attrs=freeze(rec["attrs"]),
+            depends_on=tuple(rec.get("depends_on") or ()))
+    return StackState(base.stack, base.serial, freeze_resources(resources))
+
+
+def freeze_resources(resources: Mapping[str, ResourceState]) -> Mapping[str, ResourceState]:
+    from types import MappingProxyType
+    return MappingProxyType(dict(sorted(resources.items())))
+
+
+def _spec_json(spec: Spec) -> dict[str, Any]:
+    return {"key": spec.key, "type": spec.type, "name": spec.name, "props": thaw(spec.props),
+            "token": spec.token}
+
+
+def _observed_json(obs: Observed) -> dict[str, Any]:
+    return {"id": obs.id, "name": obs.name, "props": thaw(obs.props)}

@@ -1,0 +1,188 @@
+"""The write-ahead log: one JSON record a line, each with a sequence number and a checksum,
+fsynced before the call it announces starts.
+
+A torn last line (a crash mid-write) is detected and ignored: the record it held was never
+acknowledged, so nothing acted on it. A bad record anywhere else is corruption and is
+reported, never skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from dpn.engine.files import check_stack_id, fsync_dir, private_dir
+from dpn.errors import StateError
+
+
+class Rec(StrEnum):
+    BEGIN = "begin"              # the plan: operations, base state serial
+    INTENT = "intent"            # an operation is about to call a platform (with its before-image)
+    DONE = "done"                # it succeeded: physical id, attributes, props read back
+    FAILED = "failed"            # it failed; the platform is known unchanged by it
+    UNDO = "undo"                # an undo of a done operation is about to start
+    UNDONE = "undone"            # that undo succeeded
+    COMMIT = "commit"            # the commit point: from here the transaction completes forward
+    ROLLED_BACK = "rolled_back"  # terminal: every done operation was undone
+    RECOVERED = "recovered"      # terminal: ``dpn recover`` resolved the transaction
+    END = "end"                  # terminal: committed and the delete phase ran (outcome given)
+
+
+TERMINAL = frozenset({Rec.ROLLED_BACK, Rec.RECOVERED, Rec.END})
+
+# Test-only crash hook: SIGKILL this process right after record N is durable.
+_CRASH_ENV = "DPN_TEST_CRASH_AFTER_RECORD"
+
+
+def _crc(record: Mapping[str, Any]) -> str:
+    canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def wal_dir(home: Path, stack: str) -> Path:
+    return Path(home) / "wal" / check_stack_id(stack)
+
+
+class WalWriter:
+    """Appends records to one transaction's log. Thread-safe; one fsync per record."""
+
+    def __init__(self, path: Path, *, start_seq: int = 0) -> None:
+        self.path = path
+        created = not path.exists()
+        private_dir(path.parent)
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        if created:
+            fsync_dir(path.parent)
+        self._seq = start_seq
+        self._lock = threading.Lock()
+        crash = os.environ.get(_CRASH_ENV)
+        self._crash_at = int(crash) if crash else None
+        self.fsyncs = 0
+
+    def append(self, rtype: Rec, **fields: Any) -> int:
+        with self._lock:
+            self._seq += 1
+            record: dict[str, Any] = {"seq": self._seq, "type": str(rtype), "ts": time.time()}
+            record.update(fields)
+            record["crc"] = _crc(record)
+            line = json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n"
+            os.write(self._fd, line.encode())
+            os.fsync(self._fd)
+            self.fsyncs += 1
+            if self._crash_at is not None and self._seq >= self._crash_at:
+                os.kill(os.getpid(), 9)
+            return self._seq
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+@dataclass
+class WalLog:
+    """A transaction's log as read back."""
+
+    tx: str
+    path: Path
+    records: list[dict[str, Any]] = field(default_factory=list)
+    torn: bool = False  # the last line was incomplete or failed its checksum, and is ignored
+    valid_size: int = 0  # bytes of the file up to the end of the last good record
+
+    @property
+    def begin(self) -> dict[str, Any]:
+        return self.records[0] if self.records else {}
+
+    @property
+    def complete(self) -> bool:
+        return any(r["type"] in TERMINAL for r in self.records)
+
+    @property
+    def committed(self) -> bool:
+        return any(r["type"] == Rec.COMMIT for r in self.records)
+
+    @property
+    def last_seq(self) -> int:
+        return self.records[-1]["seq"] if self.records else 0
+
+    def of_type(self, *types: Rec) -> Iterator[dict[str, Any]]:
+        wanted = {str(t) for t in types}
+        return (r for r in self.records if r["type"] in wanted)
+
+
+def read_wal(path: Path) -> WalLog:
+    """Read and check a log. Raises StateError for corruption before the last line."""
+    tx = path.stem
+    log = WalLog(tx=tx, path=path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise StateError(f"cannot read WAL {path}: {exc.strerror}") from exc
+    lines = data.split(b"\n")
+    tail_incomplete = lines[-1] != b""
+    if not tail_incomplete:
+        lines.pop()
+    offset = 0
+    for i, raw in enumerate(lines):
+        last = i == len(lines) - 1
+        record = _parse(raw, expect_seq=len(log.records) + 1)
+        if record is None:
+            if last:
+                log.torn = True
+                break
+            raise StateError(f"WAL {path} is corrupt at line {i + 1}: record fails its "
+                             "checksum or sequence; it cannot be trusted")
+        if last and tail_incomplete:
+            log.torn = True  # a record without its newline was never acknowledged
+            break
+        log.records.append(record)
+        offset += len(raw) + 1
+        log.valid_size = offset
+    if log.records and log.records[0]["type"] != Rec.BEGIN:
+        raise StateError(f"WAL {path} does not start with a begin record")
+    return log
+
+
+def _parse(raw: bytes, *, expect_seq: int) -> dict[str, Any] | None:
+    try:
+        record = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or "crc" not in record:
+        return None
+    crc = record.pop("crc")
+    if crc != _crc(record) or record.get("seq") != expect_seq:
+        return None
+    return record
+
+
+def truncate_torn(log: WalLog) -> None:
+    """Cut a torn tail off so that new records follow the last good one."""
+    if log.torn:
+        with open(log.path, "r+b") as fh:
+            fh.truncate(log.valid_size)
+            os.fsync(fh.fileno())
+        log.torn = False
+
+
+def list_logs(home: Path, stack: str) -> list[Path]:
+    d = wal_dir(home, stack)
+    if not d.is_dir():
+        return []
+    return sorted(d.glob("*.jsonl"))
+
+
+def incomplete(home: Path, stack: str) -> list[WalLog]:
+    """Every transaction of the stack that has no terminal record."""
+    out = []
+    for path in list_logs(home, stack):
+        log = read_wal(path)
+        if log.records and not log.complete:
+            out.append(log)
+    return out
