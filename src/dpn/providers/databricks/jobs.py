@@ -1,0 +1,174 @@
+"""Jobs (``dbx.job``, Jobs API 2.2).
+
+Physical id ``str(job_id)``. Job names are not unique, so dpn finds a job by name
+(``jobs.list(name=...)``, exact and case-insensitive) and its ``dpn:stack``/``dpn:key`` tags.
+The SDK re-sends a POST after a 429, 503 or dropped connection, so a create may take
+effect twice: ``create`` looks first, and after a create that failed with an unknown
+outcome it looks again before raising.
+
+Create and reset post the settings JSON as given (to the endpoints of ``jobs.create`` and
+``jobs.reset``) instead of going through the SDK's dataclasses, which drop task fields
+they do not know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dpn.errors import InvalidRequest, NotFound, ProviderError
+from dpn.model import JOB, freeze, thaw
+from dpn.providers.base import Observed, Spec
+from dpn.providers.databricks.common import DatabricksProvider, ownership_matches
+from dpn.providers.databricks.errors import PLATFORM, edge, outcome_unknown
+
+# The blueprint's job vocabulary (SPEC section 2); other settings are left to the platform.
+JOB_FIELDS = ("tasks", "schedule", "max_concurrent_runs", "tags", "email_notifications")
+
+# Values the service fills in when a task leaves them out; dropped before comparing.
+_TASK_DEFAULTS: Mapping[str, Any] = {
+    "run_if": "ALL_SUCCESS", "timeout_seconds": 0, "email_notifications": {},
+    "webhook_notifications": {}, "notification_settings": {}, "max_retries": 0,
+    "retry_on_timeout": False, "disable_auto_optimization": False, "depends_on": [],
+}
+_DEFAULTS: Mapping[str, Any] = {"max_concurrent_runs": 1, "email_notifications": {}, "tags": {}}
+
+
+def canonical_task(task: Mapping[str, Any]) -> dict[str, Any]:
+    """A task with the service's defaults removed (pure)."""
+    out = {k: v for k, v in thaw(task).items() if not (k in _TASK_DEFAULTS
+                                                        and v == _TASK_DEFAULTS[k])}
+    notebook = out.get("notebook_task")
+    if isinstance(notebook, dict) and notebook.get("source") == "WORKSPACE":
+        out["notebook_task"] = {k: v for k, v in notebook.items() if k != "source"}
+    return out
+
+
+def settings_body(name: str, props: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON ``JobSettings`` for a job named ``name`` with blueprint props (pure)."""
+    body: dict[str, Any] = {"name": name}
+    for field in JOB_FIELDS:
+        value = props.get(field)
+        if value is not None:
+            body[field] = thaw(value)
+    return body
+
+
+def job_observed(job: Mapping[str, Any]) -> Observed:
+    """An ``Observed`` from a jobs/get or jobs/list entry (pure)."""
+    job_id = str(job["job_id"])
+    settings = job.get("settings") or {}
+    name = str(settings.get("name") or "")
+    props: dict[str, Any] = {}
+    for field in JOB_FIELDS:
+        if settings.get(field) is not None:
+            props[field] = settings[field]
+    if "tasks" in props:
+        props["tasks"] = [canonical_task(t) for t in props["tasks"]]
+    tags = {str(k): str(v) for k, v in (settings.get("tags") or {}).items()}
+    props["tags"] = tags
+    return Observed(id=job_id, name=name, props=freeze(props),
+                    attrs={"name": name, "id": job_id}, tags=tags)
+
+
+class JobProvider(DatabricksProvider):
+    """``dbx.job``: props ``tasks``, ``schedule``, ``max_concurrent_runs``, ``tags`` (tag
+    field), ``email_notifications``."""
+
+    type = JOB
+
+    def physical_id(self, spec: Spec) -> str | None:
+        return None
+
+    def normalize(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in thaw(props).items() if v is not None}
+        for key, default in _DEFAULTS.items():
+            out.setdefault(key, default)
+        if isinstance(out.get("tasks"), list):
+            out["tasks"] = [canonical_task(t) for t in out["tasks"]]
+        return out
+
+    def read(self, id: str) -> Observed | None:
+        job_id = _job_id(id)
+        try:
+            with edge("read", f"job {id}"):
+                return job_observed(self.client.jobs.get(job_id).as_dict())
+        except NotFound:
+            return None
+
+    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
+        """One paged ``jobs.list(expand_tasks=True)`` for all of them."""
+        if not ids:
+            return {}
+        wanted = set(ids)
+        found: dict[str, Observed] = {}
+        with edge("list", "jobs"):
+            for job in self.client.jobs.list(expand_tasks=True, limit=100):
+                if str(job.job_id) in wanted:
+                    found[str(job.job_id)] = job_observed(job.as_dict())
+        return {i: found.get(i) for i in ids}
+
+    def find(self, spec: Spec) -> Observed | None:
+        """The job named ``spec.name`` carrying the spec's ownership tags; if none does, the
+        first job with that name (whoever owns it), else None."""
+        with edge("find", f"job {spec.name!r}"):
+            matches = [job_observed(j.as_dict()) for j in self.client.jobs.list(
+                name=spec.name, expand_tasks=True, limit=100)]
+        matches = [m for m in matches if m.name == spec.name] or matches
+        owned = [m for m in matches if ownership_matches(spec, m.tags)]
+        if owned:
+            return min(owned, key=lambda m: int(m.id))
+        return matches[0] if matches else None
+
+    def create(self, spec: Spec) -> Observed:
+        """Look first: a job with this name and our ownership tags is adopted (and reset to
+        ``spec`` if it differs) rather than duplicated. After a create whose outcome is
+        unknown (a 5xx, or the SDK gave up re-sending it), look again before raising."""
+        what = f"job {spec.name!r}"
+        existing = self.find(spec)
+        if existing is not None and ownership_matches(spec, existing.tags):
+            if self.diff(existing.props, spec.props).changed:
+                return self.update(existing.id, spec)
+            return existing
+        body = settings_body(spec.name, spec.props)
+        try:
+            with edge("create", what):
+                created = self.client.api_client.do("POST", "/api/2.2/jobs/create", body=body)
+        except ProviderError as exc:
+            if not outcome_unknown(exc):
+                raise
+            again = self.find(spec)
+            if again is not None and ownership_matches(spec, again.tags):
+                return again
+            raise
+        job_id = str(created["job_id"])
+        observed = self.read(job_id)
+        if observed is None:
+            raise NotFound(f"databricks: create {what}: job {job_id} not found when read back",
+                           platform=PLATFORM, code="NOT_FOUND")
+        return observed
+
+    def update(self, id: str, spec: Spec) -> Observed:
+        body = {"job_id": _job_id(id), "new_settings": settings_body(spec.name, spec.props)}
+        with edge("update", f"job {id}"):
+            self.client.api_client.do("POST", "/api/2.2/jobs/reset", body=body)
+        observed = self.read(id)
+        if observed is None:
+            raise NotFound(f"databricks: update job {id}: not found when read back",
+                           platform=PLATFORM, code="NOT_FOUND")
+        return observed
+
+    def delete(self, id: str, *, force_empty: bool = False) -> None:
+        try:
+            with edge("delete", f"job {id}"):
+                self.client.jobs.delete(_job_id(id))
+        except NotFound:
+            return
+
+
+def _job_id(id: str) -> int:
+    try:
+        return int(id)
+    except ValueError as exc:
+        raise InvalidRequest(f"databricks: {id!r} is not a job id", platform=PLATFORM,
+                             code="INVALID_JOB_ID") from exc

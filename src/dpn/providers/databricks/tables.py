@@ -1,0 +1,225 @@
+"""Unity Catalog external tables (``dbx.table``) and the column mapping.
+
+Physical id ``catalog.schema.table``. Tables cannot change in place (every field is a
+replace in ``dpn.diffing``), so ``update`` raises ``InvalidRequest``.
+
+Create posts to ``/api/2.1/unity-catalog/tables`` (the endpoint of ``tables.create``)
+through the client's ``api_client`` because the typed ``tables.create`` has no ``comment``
+argument; the body is otherwise the one ``tables.create`` sends.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dpn.errors import AlreadyExists, InvalidRequest, NotFound
+from dpn.model import TABLE, freeze, thaw
+from dpn.providers.base import Observed, Spec
+from dpn.providers.databricks.common import DatabricksProvider, drop_none, ownership_matches
+from dpn.providers.databricks.errors import PLATFORM, edge
+
+DEFAULT_FORMAT = "DELTA"
+
+# SQL type keyword -> (ColumnTypeName, Spark JSON type name).
+_SIMPLE_TYPES: Mapping[str, tuple[str, str]] = {
+    "BIGINT": ("LONG", "long"), "LONG": ("LONG", "long"),
+    "INT": ("INT", "integer"), "INTEGER": ("INT", "integer"),
+    "SMALLINT": ("SHORT", "short"), "SHORT": ("SHORT", "short"),
+    "TINYINT": ("BYTE", "byte"), "BYTE": ("BYTE", "byte"),
+    "STRING": ("STRING", "string"), "VARCHAR": ("STRING", "string"),
+    "CHAR": ("CHAR", "string"),
+    "DOUBLE": ("DOUBLE", "double"), "FLOAT": ("FLOAT", "float"), "REAL": ("FLOAT", "float"),
+    "BOOLEAN": ("BOOLEAN", "boolean"), "BOOL": ("BOOLEAN", "boolean"),
+    "DATE": ("DATE", "date"), "TIMESTAMP": ("TIMESTAMP", "timestamp"),
+    "TIMESTAMP_LTZ": ("TIMESTAMP", "timestamp"),
+    "TIMESTAMP_NTZ": ("TIMESTAMP_NTZ", "timestamp_ntz"),
+    "BINARY": ("BINARY", "binary"), "VARIANT": ("VARIANT", "variant"),
+    "DECIMAL": ("DECIMAL", "decimal"), "DEC": ("DECIMAL", "decimal"),
+    "NUMERIC": ("DECIMAL", "decimal"),
+    "ARRAY": ("ARRAY", "array"), "MAP": ("MAP", "map"), "STRUCT": ("STRUCT", "struct"),
+    "INTERVAL": ("INTERVAL", "interval"), "VOID": ("NULL", "void"),
+}
+_HEAD = re.compile(r"^\s*([A-Za-z_]+)\s*(.*)$", re.DOTALL)
+_DECIMAL_ARGS = re.compile(r"^\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$")
+
+
+def column_info(column: Mapping[str, Any], position: int) -> dict[str, Any]:
+    """A UC ``ColumnInfo`` body for a blueprint column ``{name, type, comment}`` (pure).
+
+    Raises ``InvalidRequest`` for a type dpn cannot map.
+    """
+    name = str(column["name"])
+    text = str(column["type"]).strip()
+    match = _HEAD.match(text)
+    head = match.group(1).upper() if match else ""
+    rest = match.group(2).strip() if match else ""
+    if head not in _SIMPLE_TYPES:
+        raise InvalidRequest(f"databricks: column {name!r}: unsupported type {text!r}",
+                             platform=PLATFORM, code="INVALID_COLUMN_TYPE")
+    type_name, spark = _SIMPLE_TYPES[head]
+    info: dict[str, Any] = {"name": name, "type_text": text.lower(), "type_name": type_name,
+                            "position": position, "nullable": True}
+    json_type: Any = spark
+    if type_name == "DECIMAL":
+        args = _DECIMAL_ARGS.match(rest) if rest else None
+        if rest and not args:
+            raise InvalidRequest(f"databricks: column {name!r}: bad decimal {text!r}",
+                                 platform=PLATFORM, code="INVALID_COLUMN_TYPE")
+        precision = int(args.group(1)) if args else 10
+        scale = int(args.group(2) or 0) if args else 0
+        info["type_precision"], info["type_scale"] = precision, scale
+        json_type = f"decimal({precision},{scale})"
+    elif type_name in ("ARRAY", "MAP", "STRUCT", "INTERVAL") or head in ("CHAR", "VARCHAR"):
+        json_type = text.lower()
+    metadata = {"comment": column["comment"]} if column.get("comment") else {}
+    info["type_json"] = json.dumps({"name": name, "type": json_type, "nullable": True,
+                                    "metadata": metadata})
+    if column.get("comment"):
+        info["comment"] = str(column["comment"])
+    return info
+
+
+def column_from_info(info: Mapping[str, Any]) -> dict[str, Any]:
+    """A blueprint column from a UC ``ColumnInfo`` dict (pure)."""
+    column = {"name": str(info.get("name", "")),
+              "type": str(info.get("type_text") or info.get("type_name") or "").upper()}
+    if info.get("comment"):
+        column["comment"] = str(info["comment"])
+    return column
+
+
+def canonical_columns(columns: Any) -> list[dict[str, Any]]:
+    """Columns compared the way the platform stores them: type upper case, no whitespace
+    runs, no empty comment."""
+    out = []
+    for col in thaw(columns) or []:
+        c = {"name": str(col.get("name", "")),
+             "type": re.sub(r"\s+", " ", str(col.get("type", ""))).strip().upper()}
+        if col.get("comment"):
+            c["comment"] = str(col["comment"])
+        out.append(c)
+    return out
+
+
+def table_observed(info: Mapping[str, Any]) -> Observed:
+    """An ``Observed`` from a ``TableInfo`` dict (pure)."""
+    catalog, schema, name = str(info["catalog_name"]), str(info["schema_name"]), str(info["name"])
+    full = str(info.get("full_name") or f"{catalog}.{schema}.{name}")
+    properties = {str(k): str(v) for k, v in (info.get("properties") or {}).items()}
+    columns = sorted(info.get("columns") or [], key=lambda c: c.get("position", 0))
+    props = drop_none({
+        "schema": f"{catalog}.{schema}",
+        "columns": [column_from_info(c) for c in columns],
+        "storage_location": info.get("storage_location") or None,
+        "data_source_format": info.get("data_source_format") or None,
+        "comment": info.get("comment") or None,
+    })
+    props["properties"] = properties
+    return Observed(id=full, name=name, props=freeze(props),
+                    attrs={"name": name, "id": full, "full_name": full}, tags=properties)
+
+
+class TableProvider(DatabricksProvider):
+    """``dbx.table``: props ``schema``, ``columns``, ``storage_location``,
+    ``data_source_format`` (default DELTA), ``comment``, ``properties`` (tag field)."""
+
+    type = TABLE
+
+    def physical_id(self, spec: Spec) -> str | None:
+        return f"{spec.props['schema']}.{spec.name}".lower()
+
+    def normalize(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        out = drop_none(thaw(props))
+        out["columns"] = canonical_columns(out.get("columns"))
+        out["data_source_format"] = str(out.get("data_source_format") or DEFAULT_FORMAT).upper()
+        out.setdefault("properties", {})
+        if not out.get("comment"):
+            out.pop("comment", None)
+        return out
+
+    def diff(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> Any:
+        """As the base class, ignoring ``delta.*``/``spark.*`` properties the platform added
+        (those the desired config does not set)."""
+        old_n = thaw(old)
+        wanted = dict(thaw(new).get("properties") or {})
+        if isinstance(old_n.get("properties"), dict):
+            old_n["properties"] = {
+                k: v for k, v in old_n["properties"].items()
+                if k in wanted or not k.startswith(("delta.", "spark."))}
+        return super().diff(old_n, new)
+
+    def read(self, id: str) -> Observed | None:
+        try:
+            with edge("read", f"table {id!r}"):
+                return table_observed(_as_dict(self.client.tables.get(id)))
+        except NotFound:
+            return None
+
+    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
+        """One paginated ``tables.list`` per parent schema."""
+        found: dict[str, Observed] = {}
+        for parent in sorted({i.rsplit(".", 1)[0] for i in ids}):
+            catalog, _, schema = parent.partition(".")
+            try:
+                with edge("list tables of", f"schema {parent!r}"):
+                    for t in self.client.tables.list(catalog, schema):
+                        obs = table_observed(_as_dict(t))
+                        found[obs.id] = obs
+            except NotFound:
+                continue
+        return {i: found.get(i) for i in ids}
+
+    def find(self, spec: Spec) -> Observed | None:
+        return self.read(str(self.physical_id(spec)))
+
+    def create(self, spec: Spec) -> Observed:
+        full = str(self.physical_id(spec))
+        what = f"table {full!r}"
+        props = thaw(spec.props)
+        catalog, _, schema = str(props["schema"]).lower().partition(".")
+        body: dict[str, Any] = {
+            "name": spec.name.lower(), "catalog_name": catalog, "schema_name": schema,
+            "table_type": "EXTERNAL",
+            "data_source_format": str(props.get("data_source_format") or DEFAULT_FORMAT).upper(),
+            "storage_location": props.get("storage_location"),
+            "columns": [column_info(c, i) for i, c in enumerate(props.get("columns") or [])],
+        }
+        if props.get("properties"):
+            body["properties"] = props["properties"]
+        if props.get("comment"):
+            body["comment"] = props["comment"]
+        if self.read(full) is not None:
+            raise AlreadyExists(f"databricks: create {what}: it already exists",
+                                platform=PLATFORM, code="TABLE_ALREADY_EXISTS")
+        try:
+            with edge("create", what):
+                self.client.api_client.do("POST", "/api/2.1/unity-catalog/tables",
+                                          body=drop_none(body))
+        except AlreadyExists:
+            mine = self.read(full)
+            if mine is None or not ownership_matches(spec, mine.tags):
+                raise
+        observed = self.read(full)
+        if observed is None:
+            raise NotFound(f"databricks: create {what}: not found when read back",
+                           platform=PLATFORM, code="NOT_FOUND")
+        return observed
+
+    def update(self, id: str, spec: Spec) -> Observed:
+        raise InvalidRequest(
+            f"databricks: update table {id!r}: tables cannot change in place; replace it",
+            platform=PLATFORM, code="UPDATE_NOT_SUPPORTED")
+
+    def delete(self, id: str, *, force_empty: bool = False) -> None:
+        try:
+            with edge("delete", f"table {id!r}"):
+                self.client.tables.delete(id)
+        except NotFound:
+            return
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    return obj.as_dict() if hasattr(obj, "as_dict") else dict(obj)

@@ -1,0 +1,244 @@
+"""Unity Catalog catalogs and schemas (``dbx.catalog``, ``dbx.schema``).
+
+Physical ids: a catalog's name; a schema's ``catalog.schema``. Both are created with a
+look first: a ``get`` before the POST tells a pre-existing object (``AlreadyExists``, for
+the engine to resolve) from one our own POST created when the SDK re-sent it after a 503 or
+a dropped connection (an ``ALREADY_EXISTS`` answer although the object was absent a moment
+before: read it back and, if it carries our ownership tags, it is ours).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dpn.errors import AlreadyExists, NotEmpty, NotFound
+from dpn.model import CATALOG, SCHEMA, freeze, thaw
+from dpn.providers.base import Observed, Spec
+from dpn.providers.databricks.common import DatabricksProvider, drop_none, ownership_matches
+from dpn.providers.databricks.errors import PLATFORM, edge
+
+# Schemas the platform makes in every new catalog. A catalog whose only schemas are these
+# (with ``default`` holding no table) counts as empty.
+PLATFORM_SCHEMAS = ("default", "information_schema")
+KEEP_DEFAULT = "keep_default_schema"
+
+
+def _dict(obj: Any) -> dict[str, Any]:
+    return obj.as_dict() if hasattr(obj, "as_dict") else dict(obj)
+
+
+def catalog_observed(info: Mapping[str, Any]) -> Observed:
+    """An ``Observed`` from a ``CatalogInfo`` dict (pure)."""
+    name = str(info["name"])
+    properties = {str(k): str(v) for k, v in (info.get("properties") or {}).items()}
+    props = drop_none({"comment": info.get("comment") or None,
+                       "storage_root": info.get("storage_root") or None})
+    props["properties"] = properties
+    return Observed(id=name, name=name, props=freeze(props),
+                    attrs={"name": name, "id": name, "full_name": name}, tags=properties)
+
+
+def schema_observed(info: Mapping[str, Any]) -> Observed:
+    """An ``Observed`` from a ``SchemaInfo`` dict (pure)."""
+    name = str(info["name"])
+    catalog = str(info["catalog_name"])
+    full = str(info.get("full_name") or f"{catalog}.{name}")
+    properties = {str(k): str(v) for k, v in (info.get("properties") or {}).items()}
+    props = drop_none({"catalog": catalog, "comment": info.get("comment") or None,
+                       "storage_root": info.get("storage_root") or None})
+    props["properties"] = properties
+    return Observed(id=full, name=name, props=freeze(props),
+                    attrs={"name": name, "id": full, "full_name": full}, tags=properties)
+
+
+class CatalogProvider(DatabricksProvider):
+    """``dbx.catalog``: props ``comment``, ``properties`` (tag field), ``storage_root``; the
+    directive ``keep_default_schema`` (bool) keeps the platform's ``default`` schema."""
+
+    type = CATALOG
+
+    def physical_id(self, spec: Spec) -> str | None:
+        return spec.name.lower()
+
+    def normalize(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        out = drop_none(thaw(props))
+        out.pop(KEEP_DEFAULT, None)
+        out.setdefault("properties", {})
+        if not out.get("comment"):
+            out.pop("comment", None)
+        return out
+
+    def read(self, id: str) -> Observed | None:
+        try:
+            with edge("read", f"catalog {id!r}"):
+                return catalog_observed(_dict(self.client.catalogs.get(id)))
+        except NotFound:
+            return None
+
+    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
+        if not ids:
+            return {}
+        with edge("list", "catalogs"):
+            found = {c.name: catalog_observed(_dict(c)) for c in self.client.catalogs.list()}
+        return {i: found.get(i) for i in ids}
+
+    def find(self, spec: Spec) -> Observed | None:
+        return self.read(spec.name.lower())
+
+    def create(self, spec: Spec) -> Observed:
+        name = spec.name.lower()
+        what = f"catalog {name!r}"
+        if self.read(name) is not None:
+            raise AlreadyExists(f"databricks: create {what}: it already exists",
+                                platform=PLATFORM, code="CATALOG_ALREADY_EXISTS")
+        props = thaw(spec.props)
+        try:
+            with edge("create", what):
+                self.client.catalogs.create(
+                    name=name, comment=props.get("comment"),
+                    properties=props.get("properties") or None,
+                    storage_root=props.get("storage_root"))
+        except AlreadyExists:
+            mine = self.read(name)
+            if mine is None or not ownership_matches(spec, mine.tags):
+                raise
+        if not props.get(KEEP_DEFAULT):
+            self._drop_default_schema(name)
+        return self._read_back(name, "create")
+
+    def _drop_default_schema(self, catalog: str) -> None:
+        """Remove the empty ``default`` schema the platform made (as the Databricks Terraform
+        provider does). Best effort: a failure leaves it, which ``delete`` still treats as
+        empty, so it never fails the create."""
+        try:
+            with edge("delete", f"schema '{catalog}.default'"):
+                self.client.schemas.delete(f"{catalog}.default")
+        except Exception:  # noqa: BLE001 - best effort by contract, see docstring
+            return
+
+    def _read_back(self, name: str, op: str) -> Observed:
+        observed = self.read(name)
+        if observed is None:
+            raise NotFound(f"databricks: {op} catalog {name!r}: not found when read back",
+                           platform=PLATFORM, code="NOT_FOUND")
+        return observed
+
+    def update(self, id: str, spec: Spec) -> Observed:
+        props = thaw(spec.props)
+        with edge("update", f"catalog {id!r}"):
+            self.client.catalogs.update(id, comment=props.get("comment") or "",
+                                        properties=props.get("properties") or {})
+        return self._read_back(id, "update")
+
+    def delete(self, id: str, *, force_empty: bool = False) -> None:
+        what = f"catalog {id!r}"
+        try:
+            with edge("list schemas of", what):
+                schemas = [s.name for s in self.client.schemas.list(id)]
+            content = [s for s in schemas if s and s not in PLATFORM_SCHEMAS]
+            if "default" in schemas and self._has_tables(id, "default"):
+                content.append("default")
+            if content and not force_empty:
+                raise NotEmpty(
+                    f"databricks: delete {what}: it still holds schemas {sorted(content)}; "
+                    "use --force-empty to delete them too",
+                    platform=PLATFORM, code="CATALOG_NOT_EMPTY")
+            with edge("delete", what):
+                self.client.catalogs.delete(id, force=bool(schemas))
+        except NotFound:
+            return
+
+    def _has_tables(self, catalog: str, schema: str) -> bool:
+        with edge("list tables of", f"schema '{catalog}.{schema}'"):
+            for _ in self.client.tables.list(catalog, schema, max_results=1):
+                return True
+        return False
+
+
+class SchemaProvider(DatabricksProvider):
+    """``dbx.schema``: props ``catalog`` (parent name), ``comment``, ``properties``."""
+
+    type = SCHEMA
+
+    def physical_id(self, spec: Spec) -> str | None:
+        return f"{spec.props['catalog']}.{spec.name}".lower()
+
+    def normalize(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        out = drop_none(thaw(props))
+        out.setdefault("properties", {})
+        if not out.get("comment"):
+            out.pop("comment", None)
+        return out
+
+    def read(self, id: str) -> Observed | None:
+        try:
+            with edge("read", f"schema {id!r}"):
+                return schema_observed(_dict(self.client.schemas.get(id)))
+        except NotFound:
+            return None
+
+    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
+        """One paginated ``schemas.list`` per parent catalog."""
+        found: dict[str, Observed] = {}
+        for catalog in sorted({i.split(".", 1)[0] for i in ids}):
+            try:
+                with edge("list schemas of", f"catalog {catalog!r}"):
+                    for s in self.client.schemas.list(catalog):
+                        obs = schema_observed(_dict(s))
+                        found[obs.id] = obs
+            except NotFound:
+                continue
+        return {i: found.get(i) for i in ids}
+
+    def find(self, spec: Spec) -> Observed | None:
+        return self.read(str(self.physical_id(spec)))
+
+    def create(self, spec: Spec) -> Observed:
+        full = str(self.physical_id(spec))
+        what = f"schema {full!r}"
+        if self.read(full) is not None:
+            raise AlreadyExists(f"databricks: create {what}: it already exists",
+                                platform=PLATFORM, code="SCHEMA_ALREADY_EXISTS")
+        props = thaw(spec.props)
+        try:
+            with edge("create", what):
+                self.client.schemas.create(
+                    name=spec.name.lower(), catalog_name=str(props["catalog"]).lower(),
+                    comment=props.get("comment"), properties=props.get("properties") or None,
+                    storage_root=props.get("storage_root"))
+        except AlreadyExists:
+            mine = self.read(full)
+            if mine is None or not ownership_matches(spec, mine.tags):
+                raise
+        return self._read_back(full, "create")
+
+    def _read_back(self, full: str, op: str) -> Observed:
+        observed = self.read(full)
+        if observed is None:
+            raise NotFound(f"databricks: {op} schema {full!r}: not found when read back",
+                           platform=PLATFORM, code="NOT_FOUND")
+        return observed
+
+    def update(self, id: str, spec: Spec) -> Observed:
+        props = thaw(spec.props)
+        with edge("update", f"schema {id!r}"):
+            self.client.schemas.update(id, comment=props.get("comment") or "",
+                                       properties=props.get("properties") or {})
+        return self._read_back(id, "update")
+
+    def delete(self, id: str, *, force_empty: bool = False) -> None:
+        what = f"schema {id!r}"
+        catalog, _, schema = id.partition(".")
+        try:
+            with edge("list tables of", what):
+                has_tables = any(True for _ in self.client.tables.list(
+                    catalog, schema, max_results=1))
+            if has_tables and not force_empty:
+                raise NotEmpty(
+                    f"databricks: delete {what}: it still holds tables; use --force-empty "
+                    "to delete them too", platform=PLATFORM, code="SCHEMA_NOT_EMPTY")
+            with edge("delete", what):
+                self.client.schemas.delete(id, force=True if has_tables else None)
+        except NotFound:
+            return
