@@ -1,7 +1,163 @@
-"""Placeholder: this command group is being built."""
+"""``dpn create``, ``dpn update``, ``dpn delete``: plan under the lock, confirm, apply."""
 
 from __future__ import annotations
 
+import json
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from dpn.cli.common import App, handle_errors, pass_app, platform_options, resolve_settings
+from dpn.engine.ops import ApplyResult, Outcome
+
+
+def _apply_options(func: Any) -> Any:
+    opts = [
+        click.argument("blueprint", type=click.Path(dir_okay=False)),
+        click.option("--dry-run", is_flag=True, help="Plan only; change nothing."),
+        click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
+                     help="Platform calls in flight at once."),
+        click.option("--yes", "-y", is_flag=True, help="Do not ask before deletes and replaces."),
+        click.option("--lock-timeout", type=click.FloatRange(0), default=0, show_default=True,
+                     help="Seconds to wait for another process's lock on the stack."),
+        click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+                     show_default=True),
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+@contextmanager
+def _graceful(cancel: Any) -> Iterator[None]:
+    """SIGINT/SIGTERM: stop scheduling, let in-flight calls end, roll back."""
+    previous = {}
+
+    def handler(signum: int, frame: Any) -> None:
+        cancel.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbox: bool,
+              dry_run: bool, parallelism: int, yes: bool, lock_timeout: float, fmt: str,
+              only: tuple[str, ...] = (), force_empty: bool = False) -> None:
+    from dpn.blueprint import load
+    from dpn.cli.render_plan import render_plan
+    from dpn.cli.progress import renderer
+    from dpn.engine.api import Runner, apply
+
+    blueprint = load(blueprint_path)
+    events = renderer(fmt, app.color)
+    runner = Runner(home=app.home, settings=resolve_settings(app, settings, sandbox),
+                    events=events or (lambda e: None), parallelism=parallelism,
+                    lock_timeout=lock_timeout)
+
+    def confirm(plan: Any) -> bool:
+        if fmt != "json":
+            click.echo(render_plan(plan, "table", color=app.color), err=True)
+        destructive = [c for c in plan.changes
+                       if str(getattr(c.action, "value", c.action)) in ("delete", "replace")
+                       and (mode != "create")]
+        if not destructive or yes:
+            return True
+        if not sys.stdin.isatty():
+            raise click.UsageError(
+                f"{len(destructive)} resource(s) would be deleted or replaced; "
+                "pass --yes to proceed without a terminal")
+        return click.confirm(f"{len(destructive)} resource(s) will be deleted or replaced. "
+                             "Proceed?", default=False, err=True)
+
+    try:
+        with _graceful(runner.cancel):
+            plan, result = apply(runner, blueprint, mode, only=only, force_empty=force_empty,
+                                 dry_run=dry_run, confirm=confirm)
+    finally:
+        if events is not None:
+            events.close()
+    if dry_run or result.tx is None:
+        if fmt == "json":
+            click.echo(json.dumps(plan.to_json(), indent=2))
+        else:
+            click.echo(render_plan(plan, "table", color=app.color))
+            if result.tx is None and not dry_run:
+                click.echo("nothing to do: the platforms match the blueprint")
+        return
+    _report(result, fmt)
+    sys.exit(exit_code(result))
+
+
+def exit_code(result: ApplyResult) -> int:
+    if result.cancelled:
+        return 130 if result.outcome != Outcome.NEEDS_RECOVERY else 4
+    if result.outcome == Outcome.NEEDS_RECOVERY:
+        return 4
+    if result.outcome == Outcome.ROLLED_BACK:
+        return result.error_exit if result.error_exit in (1, 5) else 1
+    return 0 if result.ok else 1
+
+
+def _report(result: ApplyResult, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=2))
+        return
+    counts: dict[str, int] = {}
+    for op in result.operations:
+        counts[op.status] = counts.get(op.status, 0) + 1
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    click.echo(f"{result.outcome}: transaction {result.tx} ({summary})")
+    if result.error:
+        click.echo(f"cause: {result.error}", err=True)
+    left = [op.key for op in result.operations if op.status in ("failed", "not_started")
+            and op.action == "delete" and result.outcome == Outcome.COMMITTED]
+    if left:
+        click.echo(f"not deleted yet: {', '.join(left)}; rerun the command to finish", err=True)
+    if result.outcome == Outcome.NEEDS_RECOVERY:
+        click.echo(f"the rollback could not finish: run 'dpn recover --stack {result.stack}'",
+                   err=True)
+
+
+@click.command()
+@_apply_options
+@platform_options
+@pass_app
+@handle_errors
+def create(app: App, blueprint: str, **kw: Any) -> None:
+    """Create what is missing, as one transaction."""
+    run_apply(app, "create", blueprint, **kw)
+
+
+@click.command()
+@_apply_options
+@platform_options
+@pass_app
+@handle_errors
+def update(app: App, blueprint: str, **kw: Any) -> None:
+    """Converge: create, update in place, replace, delete what left the blueprint."""
+    run_apply(app, "update", blueprint, **kw)
+
+
+@click.command()
+@_apply_options
+@click.option("--only", multiple=True, metavar="KEY", help="Delete only these resources.")
+@click.option("--force-empty", is_flag=True,
+              help="Delete non-empty buckets, databases, catalogs and schemas with their content.")
+@platform_options
+@pass_app
+@handle_errors
+def delete(app: App, blueprint: str, **kw: Any) -> None:
+    """Delete the stack's resources in reverse dependency order."""
+    run_apply(app, "delete", blueprint, **kw)
+
+
+COMMANDS = [create, update, delete]

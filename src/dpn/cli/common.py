@@ -113,3 +113,12 @@ def platform_options(func: F) -> F:
 
 def default_home() -> str:
     return os.environ.get("DPN_HOME") or str(Path.home() / ".dpn")
+
+
+def resolve_settings(app: App, settings: PlatformSettings, sandbox: bool) -> PlatformSettings:
+    """With ``--sandbox``, the local sandbox's endpoints (started if none runs)."""
+    if not sandbox:
+        return settings
+    from dpn.sandbox.launcher import ensure
+
+    return ensure(app.home).settings()

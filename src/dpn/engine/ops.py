@@ -66,6 +66,7 @@ class ApplyResult:
     error: str | None = None
     cancelled: bool = False
     warnings: tuple[str, ...] = field(default=())
+    error_exit: int = 1  # the exit code the first error calls for (5: permission refused)
 
     @property
     def ok(self) -> bool:

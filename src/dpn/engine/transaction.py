@@ -225,8 +225,10 @@ class Transaction:
         error = None if first is None else str(first)
         if first is not None and not isinstance(first, DpnError | Transient):
             error = f"{type(first).__name__}: {first}"
+        nothing_done = not self.done_order
+        exit_code = getattr(first, "exit_code", 1) if nothing_done else 1
         return ApplyResult(self.stack, self.tx, outcome, self._ordered_results(), error=error,
-                           cancelled=cancelled)
+                           cancelled=cancelled, error_exit=exit_code)
 
     # -- commit and the delete phase -----------------------------------------------------
 
