@@ -1,0 +1,217 @@
+"""From a parsed blueprint document to a validated ``dpn.model.Blueprint``.
+
+Order: nesting limit, schema (top level, then each resource against its type), references
+(unknown key, unknown attribute, parent type, cycles), naming (patterns, rules, scoped
+duplicates), then the ``Resource`` objects. Every finding is collected and raised at once
+as one ``BlueprintError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from dpn import model, naming
+from dpn.blueprint import validation
+from dpn.blueprint.attrs import ATTRS
+from dpn.blueprint.naming_pass import assign_names
+from dpn.blueprint.refs import REF, parse
+from dpn.blueprint.source import Locator, Path, dotted
+from dpn.errors import BlueprintError
+from dpn.graph import CycleError, batches
+
+NAMING_INPUTS = ("layer", "domain", "purpose", "entity")
+NOT_PROPS = frozenset(("type", "name", *NAMING_INPUTS))
+RESERVED_TAGS = (model.STACK_TAG, model.KEY_TAG)
+# Most tags each tag field may carry once dpn's own are merged in.
+TAG_LIMITS: Mapping[str, int] = MappingProxyType({
+    model.S3_BUCKET: 50, model.GLUE_DATABASE: 50, model.CLUSTER: 45, model.JOB: 25,
+})
+
+Finding = tuple[Path, str]
+
+
+def _strings(value: Any, path: Path, out: list[tuple[Path, str]]) -> None:
+    """Every string holding ``${`` in ``value``, with its path."""
+    if isinstance(value, str):
+        if "${" in value:
+            out.append((path, value))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _strings(v, (*path, k), out)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _strings(v, (*path, i), out)
+
+
+def _metadata(doc: dict[str, Any]) -> model.Metadata | None:
+    meta = doc.get("metadata")
+    if not isinstance(meta, dict):
+        return None
+    try:
+        return model.Metadata(org=meta["org"], env=meta["env"], project=meta["project"],
+                              region=meta["region"], owner=meta.get("owner"),
+                              tags=MappingProxyType(dict(meta.get("tags") or {})))
+    except KeyError:
+        return None
+
+
+def compile_doc(doc: Any, locator: Locator) -> model.Blueprint:
+    """Validate ``doc`` and build the Blueprint; raise BlueprintError with every finding."""
+    if not isinstance(doc, dict):
+        raise BlueprintError(locator.locate([((), "a blueprint is a JSON object with "
+                                                  "'version', 'metadata' and 'resources'")]))
+    deep = validation.too_deep(doc)
+    if deep is not None:
+        raise BlueprintError(locator.locate(
+            [(deep, f"nested deeper than {validation.MAX_DEPTH} levels")]))
+    findings: list[Finding] = validation.check_top(doc)
+    top_ok = not findings
+    raw = doc.get("resources")
+    resources: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    types = set(validation.resource_types())
+
+    kinds: dict[str, str] = {}      # key -> type, for every resource with a known type
+    good: dict[str, dict[str, Any]] = {}   # resources that passed their schema
+    for key, res in resources.items():
+        where: Path = ("resources", key)
+        if not isinstance(res, dict):
+            findings.append((where, f"resource '{key}' must be an object, not "
+                                    f"{validation._kind(res)}"))
+            continue
+        rtype = res.get("type")
+        if not isinstance(rtype, str) or rtype not in types:
+            if "type" not in res:
+                findings.append((where, f"resource '{key}' has no 'type'"))
+            else:
+                findings.append(((*where, "type"), f"unknown resource type {rtype!r}"
+                                 f"{validation.suggest(str(rtype), types)} (types: "
+                                 f"{', '.join(sorted(types))})"))
+            continue
+        kinds[key] = rtype
+        errs = validation.check_resource(rtype, key, res)
+        if errs:
+            findings.extend(errs)
+        else:
+            good[key] = res
+
+    deps, parent_refs = _check_references(good, kinds, findings)
+    try:
+        batches(deps)
+    except CycleError as exc:
+        findings.append((("resources", exc.cycle[0]), f"dependency cycle: {exc}"))
+
+    meta = _metadata(doc) if top_ok else None
+    names: dict[str, naming.GeneratedName] = {}
+    if meta is not None:
+        names = assign_names(doc, meta, good, parent_refs, deps, findings)
+    if findings:
+        raise BlueprintError(locator.locate(findings))
+    assert meta is not None
+    built = {key: _resource(key, res, names[key], meta, deps[key], parent_refs.get(key),
+                            findings) for key, res in good.items()}
+    if findings:
+        raise BlueprintError(locator.locate(findings))
+    return model.Blueprint(path=locator.file, metadata=meta,
+                           resources=MappingProxyType(built))
+
+
+def _check_references(good: dict[str, dict[str, Any]], kinds: dict[str, str],
+                      findings: list[Finding]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Dependency lists per key, and for parent fields given as ``${key}`` the parent key."""
+    deps: dict[str, list[str]] = {}
+    parent_refs: dict[str, str] = {}
+    for key, res in good.items():
+        rtype = kinds[key]
+        found: list[tuple[Path, str]] = []
+        for field, value in res.items():
+            if field not in NOT_PROPS:
+                _strings(value, ("resources", key, field), found)
+        targets: set[str] = set()
+        for path, text in found:
+            for inner in REF.findall(text):
+                parsed = parse(inner)
+                if parsed is None:
+                    findings.append((path, f"malformed reference '${{{inner}}}': use ${{key}} "
+                                           f"or ${{key.attr}}"))
+                    continue
+                target, attr = parsed
+                if target not in kinds:
+                    findings.append((path, f"reference to unknown resource '{target}'"
+                                           f"{validation.suggest(target, kinds)}"))
+                elif target == key:
+                    findings.append((path, f"resource '{key}' refers to itself"))
+                elif attr not in ATTRS[kinds[target]]:
+                    findings.append((path, f"unknown attribute '{attr}' of {kinds[target]} "
+                                           f"'{target}' (attributes: "
+                                           f"{', '.join(ATTRS[kinds[target]])})"))
+                else:
+                    targets.add(target)
+            if text.count("${") != len(REF.findall(text)):
+                findings.append((path, "unterminated reference: '${' without '}'"))
+        parent = model.PARENT_FIELD.get(rtype)
+        if parent is not None:
+            _check_parent(key, res, parent, kinds, parent_refs, findings)
+        deps[key] = sorted(targets)
+    return deps, parent_refs
+
+
+def _check_parent(key: str, res: dict[str, Any], parent: tuple[str, str],
+                  kinds: dict[str, str], parent_refs: dict[str, str],
+                  findings: list[Finding]) -> None:
+    field, ptype = parent
+    value = res[field]
+    path: Path = ("resources", key, field)
+    refs = REF.findall(value)
+    if not refs:
+        literal_type = model.SCHEMA if ptype == model.SCHEMA else ptype
+        parts = value.split(".") if ptype == model.SCHEMA else [value]
+        if ptype == model.SCHEMA and len(parts) != 2:
+            findings.append((path, f"'{field}' must be ${{key}} of a {ptype} or an existing "
+                                   f"'catalog.schema', not {value!r}"))
+            return
+        kinds_of = [model.CATALOG, model.SCHEMA] if ptype == model.SCHEMA else [literal_type]
+        for part, kind in zip(parts, kinds_of, strict=True):
+            for problem in naming.check(kind, part):
+                findings.append((path, f"'{field}': name {part!r} {problem}"))
+        return
+    parsed = parse(refs[0])
+    if len(refs) != 1 or value != f"${{{refs[0]}}}" or parsed is None \
+            or parsed[1] not in ("name", "full_name"):
+        findings.append((path, f"'{field}' must be ${{key}} of a {ptype} or a literal name, "
+                               f"not {value!r}"))
+        return
+    target = parsed[0]
+    if target in kinds and kinds[target] != ptype:
+        findings.append((path, f"'{field}' must refer to a resource of type {ptype}; "
+                               f"'{target}' is of type {kinds[target]}"))
+        return
+    parent_refs[key] = target
+
+
+def _resource(key: str, res: dict[str, Any], name: naming.GeneratedName,
+              meta: model.Metadata, deps: list[str], parent_key: str | None,
+              findings: list[Finding]) -> model.Resource:
+    rtype = res["type"]
+    props = {k: v for k, v in res.items() if k not in NOT_PROPS}
+    if parent_key is not None:  # parent fields resolve to the parent's full name
+        props[model.PARENT_FIELD[rtype][0]] = f"${{{parent_key}.full_name}}"
+    tag_field = model.TAG_FIELD[rtype]
+    own = props.get(tag_field) or {}
+    for reserved in RESERVED_TAGS:
+        if reserved in own:
+            findings.append((("resources", key, tag_field, reserved),
+                             f"'{reserved}' is set by dpn and cannot be given"))
+    tags = {**meta.tags, **own, model.STACK_TAG: meta.stack, model.KEY_TAG: key}
+    limit = TAG_LIMITS.get(rtype)
+    if limit is not None and len(tags) > limit:
+        findings.append((("resources", key, tag_field),
+                         f"{len(tags)} tags with metadata.tags and dpn's own; "
+                         f"{rtype} allows at most {limit}"))
+    props[tag_field] = tags
+    return model.Resource(key=key, type=rtype, name=name.name, full_name=name.full_name,
+                          props=model.freeze(props), depends_on=tuple(deps))
+
+
+__all__ = ["compile_doc", "dotted"]

@@ -1,0 +1,151 @@
+"""JSON Schema checks of a blueprint document, dispatched per resource type.
+
+The shipped schema (``schema.json``, draft 2020-12) is what editors use. Here the top level
+is checked with ``resources`` reduced to ``{"type": "object"}``, and each resource against
+its own type's subschema with a cached validator, which is much faster than letting one
+big schema try every type. Findings are ``(path, message)`` pairs; ``dpn.blueprint.source``
+turns them into ``FILE:LINE:COL`` diagnostics.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from collections.abc import Iterable
+from importlib import resources as importlib_resources
+from typing import Any
+
+from dpn.blueprint.source import MAX_DEPTH, Path
+
+Finding = tuple[Path, str]
+
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+               int: "an integer", float: "a number", type(None): "null"}
+_WANT = {"object": "an object", "array": "an array", "string": "a string",
+         "boolean": "true or false", "integer": "an integer", "number": "a number",
+         "null": "null"}
+
+
+@functools.cache
+def schema_text() -> str:
+    """The blueprint JSON Schema as shipped."""
+    return (importlib_resources.files("dpn.blueprint") / "schema.json").read_text("utf-8")
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    """The blueprint JSON Schema as data (do not mutate)."""
+    loaded: dict[str, Any] = json.loads(schema_text())
+    return loaded
+
+
+@functools.cache
+def _validator(name: str) -> Any:
+    from jsonschema import Draft202012Validator  # imported on first use only
+
+    root = schema()
+    if name == "":
+        top = dict(root)
+        props = dict(top["properties"])
+        props["resources"] = {"type": "object"}
+        top["properties"] = props
+        return Draft202012Validator(top)
+    return Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": root["$defs"]})
+
+
+def resource_types() -> list[str]:
+    return list(schema()["$defs"]["resource"]["properties"]["type"]["enum"])
+
+
+def field_names(rtype: str) -> list[str]:
+    return list(schema()["$defs"][rtype]["properties"])
+
+
+def _kind(value: Any) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value) if isinstance(value, str | int | float | bool) else _kind(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _messages(err: Any, where: Path) -> list[Finding]:
+    """Readable findings for one jsonschema error at ``where`` (its absolute path)."""
+    v, val, inst, sch = err.validator, err.validator_value, err.instance, err.schema
+    field = next((str(p) for p in reversed(where) if isinstance(p, str)), "value")
+    subject = f"'{field}'" if where else "the blueprint"
+    if v == "additionalProperties" and isinstance(inst, dict):
+        known = list(sch.get("properties", {}))
+        return [((*where, k), f"unknown field '{k}'{suggest(k, known)}")
+                for k in inst if k not in known]
+    if v == "required":
+        return [(where, f"missing required field '{k}'") for k in val
+                if isinstance(inst, dict) and k not in inst]
+    if "dependentSchemas" in err.schema_path:
+        return [(where, "'kms_key_id' needs \"encryption\": \"aws:kms\"")]
+    if v == "type":
+        wants = val if isinstance(val, list) else [val]
+        want = " or ".join(_WANT.get(w, w) for w in wants)
+        return [(where, f"{subject} must be {want}, not {_kind(inst)}")]
+    if v == "enum":
+        return [(where, f"{subject} must be one of {', '.join(json.dumps(x) for x in val)}"
+                        f", not {_short(inst)}")]
+    if v == "const":
+        return [(where, f"{subject} must be {json.dumps(val)}, not {_short(inst)}")]
+    if v == "pattern":
+        return [(where, f"{subject}: {_short(inst)} does not match {val}")]
+    if v == "propertyNames":
+        return [((*where, inst), f"key {_short(inst)} must match "
+                                 f"{sch['propertyNames'].get('pattern', 'the key rules')}")]
+    if v == "not":
+        return [(where, "set either 'num_workers' or 'autoscale', not both")]
+    limits = {"minLength": "at least {} characters", "maxLength": "at most {} characters",
+              "minItems": "at least {} items", "maxItems": "at most {} items",
+              "minimum": "at least {}", "maximum": "at most {}",
+              "maxProperties": "at most {} entries", "uniqueItems": "without duplicates"}
+    if v in limits:
+        return [(where, f"{subject} must have {limits[v].format(val)}"
+                        if v in ("minItems", "maxItems", "maxProperties", "uniqueItems")
+                        else f"{subject} must be {limits[v].format(val)}")]
+    return [(where, f"{subject}: {err.message[:200]}")]
+
+
+def check_top(doc: dict[str, Any]) -> list[Finding]:
+    """Schema findings for everything except the resources' contents."""
+    out: list[Finding] = []
+    for err in _validator("").iter_errors(doc):
+        out.extend(_messages(err, tuple(err.absolute_path)))
+    return out
+
+
+def check_resource(rtype: str, key: str, resource: dict[str, Any]) -> list[Finding]:
+    """Schema findings for one resource of a known type."""
+    base: Path = ("resources", key)
+    out: list[Finding] = []
+    for err in _validator(rtype).iter_errors(resource):
+        out.extend(_messages(err, (*base, *err.absolute_path)))
+    return out
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> Path | None:
+    """The path of the first container nested deeper than ``limit``, or None. Iterative,
+    so it is safe on any depth."""
+    stack: list[tuple[Any, Path]] = [(value, ())]
+    while stack:
+        node, path = stack.pop()
+        if len(path) > limit:
+            return path
+        if isinstance(node, dict):
+            stack.extend((v, (*path, k)) for k, v in node.items()
+                         if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend((v, (*path, i)) for i, v in enumerate(node)
+                         if isinstance(v, dict | list))
+    return None

@@ -1,0 +1,141 @@
+"""Name generation and checking (SPEC section 4); the rules themselves are data in
+``dpn.naming.rules``.
+
+- ``pattern_tokens(pattern)``: the ``{token}`` fields of a pattern, in order.
+- ``render(rtype, pattern, values)``: the generated name, normalised and, if too long, cut.
+- ``check(rtype, name)``: every rule the name breaks, as messages (empty when valid).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from dpn.naming.rules import (
+    DEFAULT_ENVIRONMENTS,
+    DEFAULT_LAYERS,
+    DEFAULT_PATTERNS,
+    RULES,
+    TOKENS,
+    NameRule,
+    is_ip_form,
+)
+
+__all__ = [
+    "DEFAULT_ENVIRONMENTS", "DEFAULT_LAYERS", "DEFAULT_PATTERNS", "RULES", "TOKENS",
+    "GeneratedName", "MissingToken", "NameRule", "check", "normalise", "pattern_tokens",
+    "render", "truncate",
+]
+
+_FIELD = re.compile(r"\{([^{}]*)\}")
+HASH_LEN = 6
+
+
+class MissingToken(Exception):
+    """A pattern needs a value the resource (or metadata) lacks."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        super().__init__(token)
+
+
+@dataclass(frozen=True)
+class GeneratedName:
+    name: str        # the name to use (cut if the full one was too long)
+    full_name: str   # the untruncated name
+
+    @property
+    def truncated(self) -> bool:
+        return self.name != self.full_name
+
+
+def pattern_tokens(pattern: str) -> list[str]:
+    """The field names of ``pattern`` in order (unknown ones included, for the caller to
+    report)."""
+    return _FIELD.findall(pattern)
+
+
+def pattern_problems(pattern: str) -> list[str]:
+    """What is wrong with a pattern itself: unknown tokens, stray braces."""
+    problems = [f"unknown token '{{{t}}}' (tokens: {', '.join(TOKENS)})"
+                for t in pattern_tokens(pattern) if t not in TOKENS]
+    rest = _FIELD.sub("", pattern)
+    if "{" in rest or "}" in rest:
+        problems.append("unbalanced '{' or '}'")
+    if not pattern_tokens(pattern):
+        problems.append("has no {token}: every resource of the type would get the same name")
+    return problems
+
+
+def normalise(rtype: str, name: str) -> str:
+    """Lower case, and ``_``/``-`` turned into the type's delimiter."""
+    rule = RULES[rtype]
+    name = name.lower()
+    return name.replace("_", "-") if rule.style == "hyphen" else name.replace("-", "_")
+
+
+def _length(rule: NameRule, name: str) -> int:
+    return len(name.encode("utf-8")) if rule.length_in_bytes else len(name)
+
+
+def truncate(rtype: str, name: str) -> str:
+    """``name`` if it fits, else its head, the delimiter and the first 6 hex characters of
+    the SHA-256 of the whole name (deterministic)."""
+    rule = RULES[rtype]
+    if _length(rule, name) <= rule.max_len:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:HASH_LEN]
+    keep = rule.max_len - HASH_LEN - 1
+    head = name.encode("utf-8")[:keep].decode("utf-8", "ignore") if rule.length_in_bytes \
+        else name[:keep]
+    head = head.rstrip("-_") or head
+    return f"{head}{rule.delimiter}{digest}"
+
+
+def render(rtype: str, pattern: str, values: Mapping[str, str | None]) -> GeneratedName:
+    """Fill ``pattern`` from ``values``, normalise, and cut to the type's length.
+
+    Raises ``MissingToken`` for the first field with no value (unknown tokens count as
+    missing: validate patterns with ``pattern_problems`` first)."""
+
+    def field(m: re.Match[str]) -> str:
+        value = values.get(m.group(1))
+        if not value:
+            raise MissingToken(m.group(1))
+        return str(value)
+
+    full = normalise(rtype, _FIELD.sub(field, pattern))
+    return GeneratedName(name=truncate(rtype, full), full_name=full)
+
+
+def check(rtype: str, name: str) -> list[str]:
+    """Every rule of SPEC section 4 that ``name`` breaks, as messages; empty if valid."""
+    rule = RULES[rtype]
+    problems: list[str] = []
+    length = _length(rule, name)
+    unit = "bytes" if rule.length_in_bytes else "characters"
+    if length < rule.min_len or length > rule.max_len:
+        problems.append(f"must be {rule.min_len}-{rule.max_len} {unit} long (is {length})")
+    if rule.pattern is None:
+        if not name.isprintable():
+            problems.append("must contain printable characters only")
+    elif not rule.pattern.match(name):
+        what = ("lower-case letters, digits and '-', starting and ending with a letter or "
+                "digit (no dots)") if rule.style == "hyphen" else (
+                "a lower-case letter followed by lower-case letters, digits and '_'")
+        problems.append(f"must be {what}")
+    for prefix in rule.forbidden_prefixes:
+        if name.startswith(prefix):
+            problems.append(f"must not start with '{prefix}'")
+    for suffix in rule.forbidden_suffixes:
+        if name.endswith(suffix):
+            problems.append(f"must not end with '{suffix}'")
+    if name in rule.forbidden_names:
+        problems.append(f"'{name}' is reserved")
+    if name in rule.reserved_words:
+        problems.append(f"'{name}' is an Athena reserved word")
+    if rule.reject_ip_form and is_ip_form(name):
+        problems.append("must not be formatted as an IP address")
+    return problems
