@@ -1,0 +1,3 @@
+from dpn.cli import main
+
+main()

@@ -1,0 +1,115 @@
+"""Whole transactions through the real CLI against the sandbox: rollback on a permanent
+fault at each type, the stack lock between real processes, signals."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from dpn.engine.state import StateStore
+from tests.crash.harness import BLUEPRINT_EIGHT, assert_platforms_equal_state, dpn_env, run
+from tests.platform_listing import platform_inventory
+
+pytestmark = pytest.mark.integration
+STACK = "acme-dev-crash"
+
+FAULT_AT = {
+    "aws.s3_bucket": ("aws", {"method": "PUT", "path": r"^/acme-dev-crash-raw-landing/?$",
+                              "status": 400, "error_code": "InvalidRequest"}),
+    "aws.glue_database": ("aws", {"x_amz_target": r"AWSGlue\.CreateDatabase$", "status": 400,
+                                  "error_code": "InvalidInputException"}),
+    "aws.glue_table": ("aws", {"x_amz_target": r"AWSGlue\.CreateTable$", "status": 400,
+                               "error_code": "InvalidInputException"}),
+    "dbx.cluster": ("dbx", {"method": "POST", "path": r"/api/2\.1/clusters/create$",
+                            "status": 400, "error_code": "INVALID_PARAMETER_VALUE"}),
+    "dbx.job": ("dbx", {"method": "POST", "path": r"/api/2\.2/jobs/create$", "status": 400,
+                        "error_code": "INVALID_PARAMETER_VALUE"}),
+    "dbx.catalog": ("dbx", {"method": "POST", "path": r"/unity-catalog/catalogs$",
+                            "status": 400, "error_code": "INVALID_PARAMETER_VALUE"}),
+    "dbx.schema": ("dbx", {"method": "POST", "path": r"/unity-catalog/schemas$",
+                           "status": 400, "error_code": "INVALID_PARAMETER_VALUE"}),
+    "dbx.table": ("dbx", {"method": "POST", "path": r"/unity-catalog/tables$", "status": 400,
+                          "error_code": "INVALID_PARAMETER_VALUE"}),
+}
+
+
+@pytest.mark.parametrize("rtype", sorted(FAULT_AT))
+def test_permanent_fault_at_each_type_rolls_back_both_platforms(
+        rtype, clean_sandbox, aws_faults, dbx_faults, s3, glue, workspace, tmp_path):
+    side, rule = FAULT_AT[rtype]
+    (aws_faults if side == "aws" else dbx_faults).add(message="injected", **rule)
+    result = run(clean_sandbox, tmp_path, "create", BLUEPRINT_EIGHT, "--yes",
+                 "--format", "json")
+    assert result.returncode == 1, result.stderr
+    out = json.loads(result.stdout)
+    assert out["outcome"] == "rolled_back"
+    failed = [op for op in out["operations"] if op["status"] == "failed"]
+    assert len(failed) == 1 and "injected" in failed[0]["error"]
+    assert platform_inventory(s3, glue, workspace) == set()
+    assert StateStore(tmp_path).load(STACK) is None
+    assert "Traceback" not in result.stderr
+
+
+def test_create_update_delete_round_trip(clean_sandbox, s3, glue, workspace, tmp_path):
+    created = run(clean_sandbox, tmp_path, "create", BLUEPRINT_EIGHT, "--yes")
+    assert created.returncode == 0, created.stderr
+    live = assert_platforms_equal_state(tmp_path, STACK, s3, glue, workspace)
+    assert len(live) == 8
+    again = run(clean_sandbox, tmp_path, "update", BLUEPRINT_EIGHT, "--yes")
+    assert again.returncode == 0 and "nothing to do" in again.stdout
+    plan = run(clean_sandbox, tmp_path, "plan", BLUEPRINT_EIGHT, "--format", "json")
+    assert plan.returncode == 0, plan.stderr
+    assert json.loads(plan.stdout)["summary"]["no-op"] == 8
+    status = run(clean_sandbox, tmp_path, "status", "--format", "json")
+    assert json.loads(status.stdout)["stacks"][0]["resources"]["dbx.table"] == 1
+    gone = run(clean_sandbox, tmp_path, "delete", BLUEPRINT_EIGHT, "--yes")
+    assert gone.returncode == 0, gone.stderr
+    assert platform_inventory(s3, glue, workspace) == set()
+
+
+def test_second_process_on_the_same_stack_exits_3_naming_the_holder(
+        clean_sandbox, dbx_faults, tmp_path):
+    dbx_faults.add(method="POST", path=r"/api/2\.1/clusters/create$", latency_ms=2500,
+                   count=1)
+    cmd = [sys.executable, "-m", "dpn", "create", "--aws-endpoint-url",
+           clean_sandbox.aws_endpoint, "--dbx-host", clean_sandbox.dbx_host,
+           BLUEPRINT_EIGHT, "--yes"]
+    first = subprocess.Popen(cmd, env=dpn_env(clean_sandbox, tmp_path),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    holder = tmp_path / "locks" / f"{STACK}.holder.json"
+    deadline = time.monotonic() + 30
+    while not holder.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = run(clean_sandbox, tmp_path, "create", BLUEPRINT_EIGHT, "--yes")
+    out, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    assert second.returncode == 3, second.stderr
+    assert f"pid={first.pid}" in second.stderr
+
+
+def test_sigterm_rolls_back_and_exits_130(clean_sandbox, dbx_faults, s3, glue, workspace,
+                                          tmp_path):
+    dbx_faults.add(method="POST", path=r"/api/2\.2/jobs/create$", latency_ms=3000, count=1)
+    cmd = [sys.executable, "-m", "dpn", "create", "--aws-endpoint-url",
+           clean_sandbox.aws_endpoint, "--dbx-host", clean_sandbox.dbx_host,
+           BLUEPRINT_EIGHT, "--yes"]
+    proc = subprocess.Popen(cmd, env=dpn_env(clean_sandbox, tmp_path),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    wal = tmp_path / "wal" / STACK
+    while time.monotonic() < deadline:  # the job's create is in flight once its intent is
+        logs = list(wal.glob("*.jsonl")) if wal.is_dir() else []
+        if logs and '"key": "nightly"' in logs[0].read_text():
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert platform_inventory(s3, glue, workspace) == set()
+    assert StateStore(tmp_path).load(STACK) is None
