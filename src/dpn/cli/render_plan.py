@@ -1,0 +1,84 @@
+"""Plan rendering for the terminal and for files: ``table`` (rich in a colour terminal,
+aligned plain text otherwise), ``markdown`` and ``json`` (SPEC section 5's stable shape)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "no-op": " "}
+STYLES = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red",
+          "no-op": "dim"}
+FORMATS = ("table", "json", "markdown")
+
+
+def _action(change: Any) -> str:
+    return str(getattr(change.action, "value", change.action))
+
+
+def _rows(plan: Any) -> list[tuple[str, str, str, str, str]]:
+    rows = []
+    for c in plan.changes:
+        action = _action(c)
+        detail = ", ".join(c.diff_fields) if c.diff_fields else ""
+        rows.append((action, c.key, c.type, c.name, detail))
+    return rows
+
+
+def _summary_line(plan: Any) -> str:
+    s = plan.summary()
+    return (f"Plan for {plan.stack}: {s['create']} to create, {s['update']} to update, "
+            f"{s['replace']} to replace, {s['delete']} to delete, {s['no-op']} unchanged.")
+
+
+def _plain(plan: Any) -> str:
+    header = ("", "KEY", "TYPE", "NAME", "CHANGES")
+    rows = [(SYMBOLS[a], k, t, n, d) for a, k, t, n, d in _rows(plan)]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+             for r in [header, *rows]]
+    lines.append("")
+    lines.append(_summary_line(plan))
+    lines.extend(f"warning: {w}" for w in plan.warnings)
+    return "\n".join(lines) + "\n"
+
+
+def _rich(plan: Any) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Plan for {plan.stack}", show_lines=False, header_style="bold")
+    for col in ("", "key", "type", "name", "changes"):
+        table.add_column(col)
+    for action, key, rtype, name, detail in _rows(plan):
+        style = STYLES[action]
+        table.add_row(f"[{style}]{SYMBOLS[action]}[/]", key, rtype, f"[{style}]{name}[/]",
+                      detail)
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, color_system="standard", width=160)
+    console.print(table)
+    console.print(_summary_line(plan))
+    for w in plan.warnings:
+        console.print(f"[yellow]warning:[/] {w}", markup=True, highlight=False)
+    return buf.getvalue()
+
+
+def _markdown(plan: Any) -> str:
+    lines = [f"### Plan for `{plan.stack}`", "", "| action | key | type | name | changes |",
+             "|---|---|---|---|---|"]
+    for action, key, rtype, name, detail in _rows(plan):
+        lines.append(f"| {action} | `{key}` | `{rtype}` | `{name}` | {detail} |")
+    lines += ["", _summary_line(plan)]
+    if plan.warnings:
+        lines += ["", *[f"- warning: {w}" for w in plan.warnings]]
+    return "\n".join(lines) + "\n"
+
+
+def render_plan(plan: Any, fmt: str = "table", *, color: bool = False) -> str:
+    """The plan as text in ``fmt``; ``color`` asks for rich output (terminal only)."""
+    if fmt == "json":
+        text: str = plan.to_json_text()
+        return text
+    if fmt == "markdown":
+        return _markdown(plan)
+    return _rich(plan) if color else _plain(plan)
