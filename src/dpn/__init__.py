@@ -25,7 +25,10 @@ _LAZY = {
     "Action": "dpn.plan",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "Action", "Blueprint", "BlueprintBuilder", "Change", "Plan", "Resource", "__version__",
+    "from_dict", "load", "make_plan",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from dpn.blueprint import BlueprintBuilder, from_dict, load

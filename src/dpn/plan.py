@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from dpn import graph, model
@@ -28,15 +28,12 @@ from dpn.diffing import diff
 from dpn.providers.base import Observed
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     CREATE = "create"    # not there yet
     UPDATE = "update"    # changed in place
     REPLACE = "replace"  # deleted and created again (new name or replace-forcing field)
     DELETE = "delete"    # left the blueprint
     NOOP = "no-op"       # in sync
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)
