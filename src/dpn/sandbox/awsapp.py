@@ -1,0 +1,114 @@
+"""The AWS side of the sandbox: moto's own WSGI app (S3, Glue and the rest of moto),
+named per operation for the request log, with injected faults in each service's real
+error shape (S3: XML ``<Error>``; Glue: JSON 1.1 with ``__type`` and
+``x-amzn-ErrorType``)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
+
+from dpn.sandbox.faults import FaultRule
+from dpn.sandbox.middleware import Headers, StartResponse
+
+# S3 sub-resources (query keys) and the operation name stem they give
+_S3_SUBRESOURCES = {
+    "versioning": "BucketVersioning", "encryption": "BucketEncryption",
+    "tagging": "Tagging", "publicAccessBlock": "PublicAccessBlock", "policy": "BucketPolicy",
+    "acl": "Acl", "lifecycle": "BucketLifecycleConfiguration", "location": "BucketLocation",
+    "cors": "BucketCors", "website": "BucketWebsite", "logging": "BucketLogging",
+    "notification": "BucketNotificationConfiguration",
+    "ownershipControls": "BucketOwnershipControls",
+    "object-lock": "ObjectLockConfiguration", "replication": "BucketReplication",
+    "uploads": "MultipartUploads", "versions": "ObjectVersions",
+}
+_DEFAULT_GLUE_CODES = {429: "ThrottlingException", 400: "InvalidInputException",
+                       404: "EntityNotFoundException", 409: "AlreadyExistsException",
+                       500: "InternalServiceException", 503: "ServiceUnavailableException"}
+_DEFAULT_S3_CODES = {429: "SlowDown", 503: "SlowDown", 500: "InternalError",
+                     400: "InvalidRequest", 403: "AccessDenied", 404: "NoSuchBucket",
+                     409: "OperationAborted"}
+
+
+def s3_operation(method: str, path: str, query: str) -> str:
+    """A best-effort S3 operation name (``CreateBucket``, ``PutObject``, ...)."""
+    parts = [p for p in path.split("/") if p]
+    keys = [k for k in parse_qs(query, keep_blank_values=True)]
+    if not parts:
+        return "ListBuckets"
+    on_object = len(parts) > 1
+    if "delete" in keys and method == "POST":
+        return "DeleteObjects"
+    for key in keys:
+        stem = _S3_SUBRESOURCES.get(key)
+        if stem is None:
+            continue
+        if on_object and key == "tagging":
+            stem = "ObjectTagging"
+        if key in ("uploads", "versions", "location"):
+            verb = "Create" if method == "POST" else "List" if key != "location" else "Get"
+            if key == "uploads" and method == "POST":
+                return "CreateMultipartUpload"
+            return f"{verb}{stem}"
+        if not on_object and key == "tagging":
+            stem = "BucketTagging"
+        verb = {"GET": "Get", "PUT": "Put", "DELETE": "Delete"}.get(method, method.title())
+        return f"{verb}{stem}"
+    if on_object:
+        return {"GET": "GetObject", "PUT": "PutObject", "DELETE": "DeleteObject",
+                "HEAD": "HeadObject", "POST": "PostObject"}.get(method, method)
+    if method == "GET":
+        return "ListObjectsV2" if "list-type" in keys else "ListObjects"
+    return {"PUT": "CreateBucket", "DELETE": "DeleteBucket",
+            "HEAD": "HeadBucket"}.get(method, method)
+
+
+class AwsBackend:
+    """moto's app as a middleware backend."""
+
+    name = "aws"
+
+    def __init__(self) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            create_backend_app,
+        )
+
+        self.app = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        return self.app(environ, start_response)
+
+    def operation(self, environ: dict[str, Any]) -> str:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target:
+            return target.rsplit(".", 1)[-1]
+        return s3_operation(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""),
+                            environ.get("QUERY_STRING", ""))
+
+    def fault_response(self, rule: FaultRule,
+                       environ: dict[str, Any]) -> tuple[int, Headers, bytes]:
+        status = int(rule.status or 500)
+        request_id = str(uuid.uuid4())
+        if environ.get("HTTP_X_AMZ_TARGET"):
+            code = rule.error_code or _DEFAULT_GLUE_CODES.get(status, "InternalServiceException")
+            body = json.dumps({"__type": code, "message": rule.message or code}).encode()
+            return status, [("Content-Type", "application/x-amz-json-1.1"),
+                            ("x-amzn-ErrorType", code), ("x-amzn-RequestId", request_id)], body
+        code = rule.error_code or _DEFAULT_S3_CODES.get(status, "InternalError")
+        body = b"" if environ.get("REQUEST_METHOD") == "HEAD" else (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>'
+            f"{escape(code)}</Code><Message>{escape(rule.message or code)}</Message>"
+            f"<RequestId>{request_id}</RequestId></Error>").encode()
+        return status, [("Content-Type", "application/xml"), ("x-amz-request-id", request_id)], body
+
+    def reset(self) -> None:
+        from werkzeug.test import EnvironBuilder
+
+        environ = EnvironBuilder(path="/moto-api/reset", method="POST").get_environ()
+        result = self.app(environ, lambda *a, **k: (lambda data: None))
+        b"".join(result)

@@ -1,0 +1,145 @@
+"""Unity Catalog tables API 2.1: create (``POST tables``, EXTERNAL tables only, as for
+external clients of the real service), get, list, update (owner), delete, exists."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from dpn.sandbox.emulator.app import Request, check_type, optional, require
+from dpn.sandbox.emulator.catalog import (
+    FORMATS,
+    SYSTEM_SCHEMA,
+    _drop_none,
+    _listing,
+    _name,
+    _schema,
+    _split,
+    _stamp,
+    _table,
+)
+from dpn.sandbox.emulator.errors import ApiError, invalid, missing
+
+if TYPE_CHECKING:
+    from dpn.sandbox.emulator.app import Emulator
+
+COLUMN_FIELDS = {"name": str, "type_text": str, "type_name": str, "type_json": str,
+                 "position": int, "nullable": bool, "comment": str, "type_precision": int,
+                 "type_scale": int, "type_interval_type": str, "partition_index": int,
+                 "mask": dict}
+
+
+def _columns(value: Any) -> list[dict[str, Any]]:
+    check_type("columns", value, list)
+    out, seen = [], set()
+    for index, column in enumerate(value):
+        if not isinstance(column, dict):
+            raise invalid("Invalid value for field 'columns': expected objects")
+        for field in ("name", "type_name"):
+            if not column.get(field):
+                raise missing(f"columns[{index}].{field}")
+        clean = {k: check_type(k, v, COLUMN_FIELDS[k]) for k, v in column.items()
+                 if k in COLUMN_FIELDS and v is not None}
+        if clean["name"].lower() in seen:
+            raise invalid(f"Duplicate column name '{clean['name']}'.")
+        seen.add(clean["name"].lower())
+        clean.setdefault("position", index)
+        clean.setdefault("nullable", True)
+        clean.setdefault("type_text", str(clean["type_name"]).lower())
+        out.append(clean)
+    return out
+
+
+def create_table(emu: Emulator, request: Request) -> dict[str, Any]:
+    name = _name(require(request, "name"))
+    catalog_name = _name(require(request, "catalog_name"), "catalog_name")
+    schema_name = _name(require(request, "schema_name"), "schema_name")
+    table_type = require(request, "table_type")
+    if table_type != "EXTERNAL":
+        raise invalid(f"Table type {table_type} is not supported: only EXTERNAL tables can "
+                      "be created through this API.")
+    data_source_format = require(request, "data_source_format")
+    if data_source_format not in FORMATS:
+        raise invalid(f"Invalid data_source_format '{data_source_format}'.")
+    location = require(request, "storage_location")
+    if "://" not in location:
+        raise invalid(f"Invalid storage_location '{location}': expected a URL like s3://...")
+    columns = _columns(request.body.get("columns") or [])
+    properties = optional(request, "properties", dict, {})
+    comment = optional(request, "comment", str)
+    with emu.store.lock:
+        schema = _schema(emu, f"{catalog_name}.{schema_name}")
+        if schema["name"] == SYSTEM_SCHEMA:
+            raise invalid(f"Cannot create tables in system schema '{schema['full_name']}'.")
+        full_name = f"{catalog_name}.{schema_name}.{name}"
+        if full_name in emu.store["tables"]:
+            raise ApiError(400, "TABLE_ALREADY_EXISTS", f"Table '{full_name}' already exists")
+        table = _stamp({"name": name, "catalog_name": catalog_name, "schema_name": schema_name,
+                        "full_name": full_name, "table_type": table_type,
+                        "data_source_format": data_source_format, "columns": columns,
+                        "storage_location": location, "properties": properties,
+                        "comment": comment, "table_id": str(uuid.uuid4()),
+                        "securable_type": "TABLE", "browse_only": False}, created=True)
+        emu.store["tables"][full_name] = table
+        emu.store.save()
+        return _drop_none(copy.deepcopy(table))
+
+
+def get_table(emu: Emulator, request: Request, full_name: str) -> dict[str, Any]:
+    with emu.store.lock:
+        return _drop_none(copy.deepcopy(_table(emu, full_name)))
+
+
+def table_exists(emu: Emulator, request: Request, full_name: str) -> dict[str, Any]:
+    cat, sch, tbl = _split(full_name, 3, "table")
+    with emu.store.lock:
+        _schema(emu, f"{cat}.{sch}")
+        return {"table_exists": f"{cat}.{sch}.{tbl}" in emu.store["tables"]}
+
+
+def list_tables(emu: Emulator, request: Request) -> dict[str, Any]:
+    catalog_name = _name(require(request, "catalog_name"), "catalog_name")
+    schema_name = _name(require(request, "schema_name"), "schema_name")
+    omit_columns = optional(request, "omit_columns", bool, False)
+    omit_properties = optional(request, "omit_properties", bool, False)
+    with emu.store.lock:
+        schema = _schema(emu, f"{catalog_name}.{schema_name}")
+        prefix = schema["full_name"] + "."
+        items = [t for k, t in emu.store["tables"].items() if k.startswith(prefix)]
+    out = _listing(items, request, "tables", 50, 50)
+    for table in out["tables"]:
+        if omit_columns:
+            table.pop("columns", None)
+        if omit_properties:
+            table.pop("properties", None)
+    return out
+
+
+def update_table(emu: Emulator, request: Request, full_name: str) -> dict[str, Any]:
+    with emu.store.lock:
+        table = _table(emu, full_name)
+        owner = optional(request, "owner", str)
+        if owner:
+            table["owner"] = owner
+            _stamp(table, created=False)
+            emu.store.save()
+    return {}
+
+
+def delete_table(emu: Emulator, request: Request, full_name: str) -> dict[str, Any]:
+    with emu.store.lock:
+        table = _table(emu, full_name)
+        del emu.store["tables"][table["full_name"]]
+        emu.store.save()
+    return {}
+
+
+_T = r"/api/2\.1/unity-catalog/tables"
+ROUTES = [
+    ("POST", _T, create_table), ("GET", _T, list_tables),
+    ("GET", _T + r"/(?P<full_name>[^/]+)/exists", table_exists),
+    ("GET", _T + r"/(?P<full_name>[^/]+)", get_table),
+    ("PATCH", _T + r"/(?P<full_name>[^/]+)", update_table),
+    ("DELETE", _T + r"/(?P<full_name>[^/]+)", delete_table),
+]
