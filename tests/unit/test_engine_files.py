@@ -60,7 +60,7 @@ def test_wal_round_trip_and_fsync_per_record(tmp_path):
     w.close()
     assert w.fsyncs == 3
     log = read_wal(path)
-    assert [r["type"] for r in log.records] == ["begin", "intent", "done"]
+    assert [r["record"] for r in log.records] == ["begin", "intent", "done"]
     assert not log.torn and not log.complete
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 

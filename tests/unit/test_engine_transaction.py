@@ -70,7 +70,7 @@ def test_create_commits_resolves_references_and_writes_state(runner, platform):
     assert order.index("job") > order.index("bucket") and order.index("job") > order.index(
         "cluster")
     log = read_wal(list_logs(runner.home, STACK)[0])
-    kinds = [r["type"] for r in log.records]
+    kinds = [r["record"] for r in log.records]
     assert kinds[0] == "begin" and "commit" in kinds and kinds[-1] == "end"
     # at most 2 fsyncs (intent + done) per operation, plus begin, commit, end
     assert len(log.records) <= 2 * 3 + 3

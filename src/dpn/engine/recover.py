@@ -58,7 +58,7 @@ def replay(log: WalLog) -> _Replay:
     out = _Replay()
     pending: dict[tuple[str, str], dict[str, Any]] = {}
     for rec in log.records:
-        kind = rec["type"]
+        kind = rec["record"]
         if kind == Rec.INTENT:
             pending[(rec["key"], rec["op"])] = rec
         elif kind == Rec.DONE:

@@ -42,8 +42,15 @@ TERMINAL = frozenset({Rec.ROLLED_BACK, Rec.RECOVERED, Rec.END})
 _CRASH_ENV = "DPN_TEST_CRASH_AFTER_RECORD"
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} cannot go into the WAL")
+
+
 def _crc(record: Mapping[str, Any]) -> str:
-    canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                           default=_plain)
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
@@ -70,8 +77,11 @@ class WalWriter:
     def append(self, rtype: Rec, **fields: Any) -> int:
         with self._lock:
             self._seq += 1
-            record: dict[str, Any] = {"seq": self._seq, "type": str(rtype), "ts": time.time()}
-            record.update(fields)
+            if "record" in fields or "seq" in fields:
+                raise ValueError("record and seq are reserved WAL fields")
+            record: dict[str, Any] = dict(fields)
+            record.update({"seq": self._seq, "record": str(rtype), "ts": time.time()})
+            record = json.loads(json.dumps(record, default=_plain))
             record["crc"] = _crc(record)
             line = json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n"
             os.write(self._fd, line.encode())
@@ -101,11 +111,11 @@ class WalLog:
 
     @property
     def complete(self) -> bool:
-        return any(r["type"] in TERMINAL for r in self.records)
+        return any(r["record"] in TERMINAL for r in self.records)
 
     @property
     def committed(self) -> bool:
-        return any(r["type"] == Rec.COMMIT for r in self.records)
+        return any(r["record"] == Rec.COMMIT for r in self.records)
 
     @property
     def last_seq(self) -> int:
@@ -113,7 +123,7 @@ class WalLog:
 
     def of_type(self, *types: Rec) -> Iterator[dict[str, Any]]:
         wanted = {str(t) for t in types}
-        return (r for r in self.records if r["type"] in wanted)
+        return (r for r in self.records if r["record"] in wanted)
 
 
 def read_wal(path: Path) -> WalLog:
@@ -144,7 +154,7 @@ def read_wal(path: Path) -> WalLog:
         log.records.append(record)
         offset += len(raw) + 1
         log.valid_size = offset
-    if log.records and log.records[0]["type"] != Rec.BEGIN:
+    if log.records and log.records[0]["record"] != Rec.BEGIN:
         raise StateError(f"WAL {path} does not start with a begin record")
     return log
 
