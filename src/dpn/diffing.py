@@ -76,7 +76,10 @@ def with_defaults(rtype: str, props: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    return model.thaw(value)
+    """Comparable form: an empty mapping, list or string means the same as an absent field
+    (the platforms answer ``{}`` for fields never set)."""
+    plain = model.thaw(value)
+    return None if plain in ({}, [], "") else plain
 
 
 def diff(rtype: str, old_props: Mapping[str, Any], new_props: Mapping[str, Any]) -> Diff:
