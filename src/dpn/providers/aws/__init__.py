@@ -1,0 +1,72 @@
+"""AWS providers: ``aws.s3_bucket``, ``aws.glue_database``, ``aws.glue_table``.
+
+This package imports boto3; the engine imports it lazily, never on offline paths.
+``build(settings, region)`` makes one boto3 session and one client per service, shared by
+the providers (boto3 clients are thread-safe; sessions are not).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError
+
+from dpn.model import GLUE_DATABASE, GLUE_TABLE, S3_BUCKET
+from dpn.providers.aws.errors import translate
+from dpn.providers.aws.glue_database import GlueDatabaseProvider
+from dpn.providers.aws.glue_table import GlueTableProvider
+from dpn.providers.aws.s3 import S3BucketProvider
+from dpn.providers.base import Provider
+from dpn.settings import PlatformSettings
+
+__all__ = ["GlueDatabaseProvider", "GlueTableProvider", "S3BucketProvider", "build",
+           "client_config"]
+
+
+def client_config(*, path_style: bool = False, max_attempts: int = 5) -> Config:
+    """botocore settings of every dpn client: ``standard`` retries (``max_attempts`` 5:
+    botocore counts retries there, so 6 requests at most, with exponential backoff and
+    jitter; throttling, 5xx and connection errors are retried), short connect timeout."""
+    extra: dict[str, Any] = {"s3": {"addressing_style": "path"}} if path_style else {}
+    return Config(retries={"mode": "standard", "max_attempts": max_attempts}, connect_timeout=5,
+                  read_timeout=30, max_pool_connections=16, **extra)
+
+
+def build(
+    settings: PlatformSettings, region: str, *, max_attempts: int = 5,
+) -> dict[str, Provider]:
+    """The AWS providers by type, sharing one S3 and one Glue client.
+
+    ``region`` is the region to work in (falls back to ``settings.aws_region``, then to
+    boto3's own configuration). ``settings.aws_endpoint_url`` is used when given; otherwise
+    boto3 applies ``AWS_ENDPOINT_URL``/``AWS_ENDPOINT_URL_<SERVICE>`` itself. S3 uses
+    path-style addressing whenever an endpoint is overridden (local emulators answer on
+    an IP address, where bucket sub-domains cannot resolve). ``max_attempts`` is
+    botocore's retry budget per call (tests lower it to keep retried faults quick).
+    """
+    endpoint = settings.aws_endpoint_url or None
+    try:
+        session = boto3.session.Session(
+            profile_name=settings.aws_profile or None,
+            aws_access_key_id=settings.aws_access_key_id or None,
+            aws_secret_access_key=settings.aws_secret_access_key or None,
+            region_name=region or settings.aws_region or None,
+        )
+        region_name = session.region_name or "us-east-1"
+        custom = bool(endpoint or os.environ.get("AWS_ENDPOINT_URL")
+                      or os.environ.get("AWS_ENDPOINT_URL_S3"))
+        s3 = session.client("s3", region_name=region_name, endpoint_url=endpoint,
+                            config=client_config(path_style=custom,
+                                                 max_attempts=max_attempts))
+        glue = session.client("glue", region_name=region_name, endpoint_url=endpoint,
+                              config=client_config(max_attempts=max_attempts))
+    except BotoCoreError as exc:
+        raise translate(exc, op="connect", target=region or "aws") from exc
+    return {
+        S3_BUCKET: S3BucketProvider(s3, region_name),
+        GLUE_DATABASE: GlueDatabaseProvider(glue, region_name),
+        GLUE_TABLE: GlueTableProvider(glue, region_name),
+    }

@@ -1,0 +1,55 @@
+"""What the three AWS providers share: the diff delegate, tag helpers, and the resolution
+of a create whose outcome an error left unknown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from dpn import diffing
+from dpn.errors import NotFound, ProviderError, Transient
+from dpn.providers.aws.errors import PLATFORM, translate, unknown_outcome
+from dpn.providers.base import Diff
+
+
+def diff(rtype: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> Diff:
+    """Delegate to the shared pure comparison in ``dpn.diffing``."""
+    return diffing.diff(rtype, old, new)
+
+
+def compact(props: Mapping[str, Any]) -> dict[str, Any]:
+    """``props`` without empty values (None, "", [], {}): read results leave out what is
+    not set, as a blueprint does, so a spec that omits a field diffs clean against it."""
+    return {k: v for k, v in props.items() if v is not None and v != "" and v != [] and v != {}}
+
+
+def str_map(value: Any) -> dict[str, str]:
+    """A ``{str: str}`` copy of a tags/parameters mapping (None -> empty)."""
+    return {str(k): str(v) for k, v in (value or {}).items()}
+
+
+def failed_create(
+    exc: BaseException, *, op: str, target: str,
+    probe: Callable[[], bool], remove: Callable[[], None],
+) -> ProviderError:
+    """The error to raise for a create call that failed with ``exc``.
+
+    When ``exc`` leaves the outcome unknown (a 5xx or a dropped connection after botocore's
+    retries), ``probe`` says whether the object now exists as ours; if so ``remove`` deletes
+    it, so the create contract holds (a raised create created nothing). If that check or
+    removal itself fails, the outcome stays unknown and the error is ``Transient``: the
+    engine then resolves it with ``find`` and the ownership tags.
+    """
+    err = translate(exc, op=op, target=target)
+    if not unknown_outcome(exc):
+        return err
+    try:
+        if probe():
+            remove()
+    except NotFound:
+        pass
+    except ProviderError as again:
+        return Transient(
+            f"{err} (outcome unknown; check failed: {again})", platform=PLATFORM, code=err.code,
+        )
+    return err

@@ -1,0 +1,188 @@
+"""``aws.glue_database``: Glue Data Catalog databases.
+
+Props: ``description``, ``location_uri``, ``parameters`` (user parameters), ``tags`` (Glue
+resource tags on the database ARN). Physical id: the database name.
+
+Calls: ``read`` = GetDatabase + GetTags; ``read_many`` of more than 2 = GetDatabases pages
++ one GetTags per existing database asked for (Glue has no bulk tag read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from dpn.errors import NotEmpty, NotFound
+from dpn.model import GLUE_DATABASE, KEY_TAG, STACK_TAG
+from dpn.providers.aws.common import compact, diff, failed_create, str_map
+from dpn.providers.aws.errors import PLATFORM, aws_errors
+from dpn.providers.base import Diff, Observed, Provider, Spec
+
+BATCH_DELETE = 100  # BatchDeleteTable's limit
+
+
+def database_input(name: str, props: Mapping[str, Any]) -> dict[str, Any]:
+    """The Glue ``DatabaseInput`` for blueprint ``props``."""
+    out: dict[str, Any] = {"Name": name, "Parameters": str_map(props.get("parameters"))}
+    if props.get("description"):
+        out["Description"] = str(props["description"])
+    if props.get("location_uri"):
+        out["LocationUri"] = str(props["location_uri"])
+    return out
+
+
+def database_props(db: Mapping[str, Any], tags: Mapping[str, str]) -> dict[str, Any]:
+    """Blueprint props of a GetDatabase(s) entry and its tags (empty fields left out)."""
+    return compact({
+        "description": db.get("Description"), "location_uri": db.get("LocationUri"),
+        "parameters": dict(db.get("Parameters") or {}), "tags": dict(tags),
+    })
+
+
+class GlueDatabaseProvider(Provider):
+    type = GLUE_DATABASE
+
+    def __init__(self, glue: Any, region: str) -> None:
+        self._glue = glue
+        self._region = region
+
+    def physical_id(self, spec: Spec) -> str | None:
+        return spec.name
+
+    def diff(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> Diff:
+        return diff(self.type, old, new)
+
+    def _arn(self, name: str, catalog_id: str) -> str:
+        return f"arn:aws:glue:{self._region}:{catalog_id}:database/{name}"
+
+    def _observe(self, db: Mapping[str, Any]) -> Observed:
+        """Observed from a GetDatabase(s) entry, plus one GetTags call."""
+        name = db["Name"]
+        arn = self._arn(name, str(db.get("CatalogId", "")))
+        with aws_errors("GetTags", name):
+            tags = str_map(self._glue.get_tags(ResourceArn=arn).get("Tags"))
+        attrs = {"name": name, "id": name, "full_name": name, "arn": arn,
+                 "uri": str(db.get("LocationUri") or "")}
+        return Observed(id=name, name=name, props=database_props(db, tags), attrs=attrs,
+                        tags=tags)
+
+    def read(self, id: str) -> Observed | None:
+        try:
+            with aws_errors("GetDatabase", id):
+                db = self._glue.get_database(Name=id)["Database"]
+            return self._observe(db)
+        except NotFound:
+            return None
+
+    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
+        if len(ids) <= 2:
+            return {i: self.read(i) for i in ids}
+        wanted = set(ids)
+        found: dict[str, Observed | None] = dict.fromkeys(ids)
+        with aws_errors("GetDatabases", "*"):
+            for page in self._glue.get_paginator("get_databases").paginate():
+                for db in page.get("DatabaseList", []):
+                    if db["Name"] in wanted:
+                        try:
+                            found[db["Name"]] = self._observe(db)
+                        except NotFound:
+                            found[db["Name"]] = None
+        return found
+
+    def find(self, spec: Spec) -> Observed | None:
+        return self.read(spec.name)
+
+    def create(self, spec: Spec) -> Observed:
+        name = spec.name
+        tags = str_map(spec.props.get("tags"))
+        kwargs: dict[str, Any] = {"DatabaseInput": database_input(name, spec.props)}
+        if tags:
+            kwargs["Tags"] = tags
+        try:
+            self._glue.create_database(**kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            def ours() -> bool:
+                seen = self.read(name)
+                return seen is not None and seen.owned_by(
+                    tags.get(STACK_TAG, ""), tags.get(KEY_TAG, ""))
+            raise failed_create(exc, op="CreateDatabase", target=name, probe=ours,
+                                remove=lambda: self._drop(name)) from exc
+        observed = self.read(name)
+        if observed is None:
+            raise NotFound(f"aws CreateDatabase {name}: database vanished after create",
+                           platform=PLATFORM, code="EntityNotFoundException")
+        return observed
+
+    def update(self, id: str, spec: Spec) -> Observed:
+        """UpdateDatabase if description, location or parameters differ; TagResource /
+        UntagResource for the tags that differ."""
+        current = self.read(id)
+        if current is None:
+            raise NotFound(f"aws UpdateDatabase {id}: database does not exist",
+                           platform=PLATFORM, code="EntityNotFoundException")
+        want = database_input(id, spec.props)
+        have = database_input(id, current.props)
+        if want != have:
+            with aws_errors("UpdateDatabase", id):
+                self._glue.update_database(Name=id, DatabaseInput=want)
+        new_tags = str_map(spec.props.get("tags"))
+        old_tags = dict(current.tags)
+        arn = current.attrs["arn"]
+        add = {k: v for k, v in new_tags.items() if old_tags.get(k) != v}
+        remove = [k for k in old_tags if k not in new_tags]
+        if add:
+            with aws_errors("TagResource", id):
+                self._glue.tag_resource(ResourceArn=arn, TagsToAdd=add)
+        if remove:
+            with aws_errors("UntagResource", id):
+                self._glue.untag_resource(ResourceArn=arn, TagsToRemove=remove)
+        observed = self.read(id)
+        if observed is None:
+            raise NotFound(f"aws UpdateDatabase {id}: database vanished",
+                           platform=PLATFORM, code="EntityNotFoundException")
+        return observed
+
+    def delete(self, id: str, *, force_empty: bool = False) -> None:
+        """Glue's DeleteDatabase would drop the tables with it, so dpn looks first: a
+        database with tables is refused with ``NotEmpty`` unless ``force_empty``, which
+        deletes them (BatchDeleteTable, 100 at a time) before the database."""
+        try:
+            tables = self._table_names(id, everything=force_empty)
+            if tables and not force_empty:
+                raise NotEmpty(f"aws DeleteDatabase {id}: database still has tables "
+                               f"({', '.join(tables[:5])}{', ...' if len(tables) > 5 else ''})",
+                               platform=PLATFORM, code="DatabaseNotEmpty")
+            for start in range(0, len(tables), BATCH_DELETE):
+                batch = tables[start:start + BATCH_DELETE]
+                with aws_errors("BatchDeleteTable", id):
+                    result = self._glue.batch_delete_table(DatabaseName=id,
+                                                           TablesToDelete=batch)
+                errors = [e for e in result.get("Errors", [])
+                          if e.get("ErrorDetail", {}).get("ErrorCode")
+                          != "EntityNotFoundException"]
+                if errors:
+                    detail = errors[0].get("ErrorDetail", {})
+                    raise NotEmpty(
+                        f"aws BatchDeleteTable {id}: {len(errors)} table(s) not deleted, "
+                        f"first {errors[0].get('TableName')}: {detail.get('ErrorMessage')}",
+                        platform=PLATFORM, code=str(detail.get("ErrorCode", "")))
+            self._drop(id)
+        except NotFound:
+            return
+
+    def _table_names(self, name: str, *, everything: bool) -> list[str]:
+        """Table names of the database: all of them, or only the first page's."""
+        names: list[str] = []
+        with aws_errors("GetTables", name):
+            paginator = self._glue.get_paginator("get_tables")
+            for page in paginator.paginate(DatabaseName=name):
+                names.extend(t["Name"] for t in page.get("TableList", []))
+                if not everything and names:
+                    break
+        return names
+
+    def _drop(self, name: str) -> None:
+        with aws_errors("DeleteDatabase", name):
+            self._glue.delete_database(Name=name)

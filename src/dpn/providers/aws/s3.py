@@ -1,0 +1,293 @@
+"""``aws.s3_bucket``: S3 general-purpose buckets.
+
+Props (blueprint vocabulary): ``versioning`` (bool, default true), ``encryption``
+(``AES256`` default, ``aws:kms``, or None when the bucket has no default-encryption rule),
+``kms_key_id`` (with ``aws:kms``), ``block_public_access`` (bool, default true: all four
+flags), ``tags``. Physical id: the bucket name.
+
+Calls: ``read`` = HeadBucket + 4 detail calls (versioning, encryption, public access block,
+tagging); ``read_many`` of n >= 2 buckets = ListBuckets pages + 4 per existing bucket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from dpn.errors import AlreadyExists, NotFound, ProviderError, Transient
+from dpn.model import S3_BUCKET
+from dpn.providers.aws.common import compact, diff, failed_create, str_map
+from dpn.providers.aws.errors import NOT_FOUND, PLATFORM, aws_errors, error_code
+from dpn.providers.base import Diff, Observed, Provider, Spec
+
+DEFAULTS: Mapping[str, Any] = {
+    "versioning": True, "encryption": "AES256", "block_public_access": True,
+}
+NO_ENCRYPTION = "ServerSideEncryptionConfigurationNotFoundError"
+NO_PAB = "NoSuchPublicAccessBlockConfiguration"
+NO_TAGS = "NoSuchTagSet"
+PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+def desired(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The full configuration ``props`` asks for (defaults applied, every field present):
+    the shape ``_config`` reads, so the two compare field by field."""
+    encryption = props.get("encryption", DEFAULTS["encryption"])
+    kms = props.get("kms_key_id") if encryption == "aws:kms" else None
+    return {
+        "versioning": bool(props.get("versioning", DEFAULTS["versioning"])),
+        "encryption": encryption,
+        "kms_key_id": str(kms) if kms else None,
+        "block_public_access": bool(
+            props.get("block_public_access", DEFAULTS["block_public_access"])),
+        "tags": str_map(props.get("tags")),
+    }
+
+
+def encryption_config(algorithm: str, kms_key_id: str | None) -> dict[str, Any]:
+    """The ServerSideEncryptionConfiguration for ``encryption``/``kms_key_id``."""
+    default: dict[str, Any] = {"SSEAlgorithm": algorithm}
+    if algorithm == "aws:kms" and kms_key_id:
+        default["KMSMasterKeyID"] = kms_key_id
+    rule: dict[str, Any] = {"ApplyServerSideEncryptionByDefault": default}
+    if algorithm == "aws:kms":
+        rule["BucketKeyEnabled"] = True
+    return {"Rules": [rule]}
+
+
+def attrs_of(name: str) -> dict[str, str]:
+    return {"name": name, "id": name, "full_name": name, "arn": f"arn:aws:s3:::{name}",
+            "uri": f"s3://{name}"}
+
+
+class S3BucketProvider(Provider):
+    type = S3_BUCKET
+
+    def __init__(self, s3: Any, region: str) -> None:
+        self._s3 = s3
+        self._region = region
+
+    def physical_id(self, spec: Spec) -> str | None:
+        return spec.name
+
+    def diff(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> Diff:
+        return diff(self.type, old, new)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def _exists(self, name: str) -> bool:
+        """HeadBucket: True if it exists and we may see it; 404 -> False; 403 raises."""
+        with aws_errors("HeadBucket", name):
+            try:
+                self._s3.head_bucket(Bucket=name)
+            except ClientError as exc:
+                if error_code(exc) in NOT_FOUND:
+                    return False
+                raise
+        return True
+
+    def _optional(self, op: str, name: str, absent: str, **kwargs: Any) -> dict[str, Any] | None:
+        """One detail call; the ``absent`` error code means "not configured" (None)."""
+        with aws_errors(op, name):
+            try:
+                result: dict[str, Any] = getattr(self._s3, _method(op))(Bucket=name, **kwargs)
+                return result
+            except ClientError as exc:
+                if error_code(exc) == absent:
+                    return None
+                raise
+
+    def _config(self, name: str) -> dict[str, Any] | None:
+        """The bucket's full configuration (4 calls), or None if it vanished meanwhile.
+        ``encryption`` is None for a bucket without a default-encryption rule."""
+        try:
+            ver = self._optional("GetBucketVersioning", name, "-") or {}
+            enc = self._optional("GetBucketEncryption", name, NO_ENCRYPTION)
+            pab = self._optional("GetPublicAccessBlock", name, NO_PAB)
+            tagging = self._optional("GetBucketTagging", name, NO_TAGS)
+        except NotFound:
+            return None
+        rules = (enc or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
+        default = rules[0].get("ApplyServerSideEncryptionByDefault", {}) if rules else {}
+        flags = (pab or {}).get("PublicAccessBlockConfiguration", {})
+        return {
+            "versioning": ver.get("Status") == "Enabled",
+            "encryption": default.get("SSEAlgorithm"),
+            "kms_key_id": default.get("KMSMasterKeyID") or None,
+            "block_public_access": all(bool(flags.get(f)) for f in PAB_FLAGS),
+            "tags": {t["Key"]: t["Value"] for t in (tagging or {}).get("TagSet", [])},
+        }
+
+    def _detail(self, name: str) -> Observed | None:
+        config = self._config(name)
+        if config is None:
+            return None
+        return Observed(id=name, name=name, props=compact(config), attrs=attrs_of(name),
+                        tags=dict(config["tags"]))
+
+    def read(self, id: str) -> Observed | None:
+        if not self._exists(id):
+            return None
+        return self._detail(id)
+
+    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
+        """ListBuckets (paginated) once, then 4 detail calls per existing bucket."""
+        if len(ids) < 2:
+            return {i: self.read(i) for i in ids}
+        names: set[str] = set()
+        with aws_errors("ListBuckets", "*"):
+            for page in self._s3.get_paginator("list_buckets").paginate():
+                names.update(b["Name"] for b in page.get("Buckets", []))
+        return {i: (self._detail(i) if i in names else None) for i in ids}
+
+    def find(self, spec: Spec) -> Observed | None:
+        """The bucket with the spec's name. A bucket that exists but answers 403 belongs to
+        another account: it is returned without tags (so it is never ``owned_by`` us)."""
+        name = spec.name
+        with aws_errors("HeadBucket", name):
+            try:
+                self._s3.head_bucket(Bucket=name)
+            except ClientError as exc:
+                code = error_code(exc)
+                if code in NOT_FOUND:
+                    return None
+                if code in ("403", "AccessDenied"):
+                    return Observed(id=name, name=name, props={}, attrs=attrs_of(name))
+                raise
+        return self._detail(name)
+
+    # -- writing -----------------------------------------------------------------------
+
+    def create(self, spec: Spec) -> Observed:
+        """HeadBucket (exists -> ``AlreadyExists``), CreateBucket, then tags, versioning,
+        encryption, public access block. A failure after CreateBucket deletes the bucket."""
+        name = spec.name
+        want = desired(spec.props)
+        if self._exists(name):
+            raise AlreadyExists(f"aws CreateBucket {name}: bucket already exists",
+                                platform=PLATFORM, code="BucketAlreadyOwnedByYou")
+        kwargs: dict[str, Any] = {"Bucket": name}
+        if self._region and self._region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self._region}
+        try:
+            self._s3.create_bucket(**kwargs)
+        except ClientError as exc:
+            # Our own first attempt took effect and botocore's retry met it: it is ours.
+            retried = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+            if not (error_code(exc) == "BucketAlreadyOwnedByYou" and retried):
+                raise failed_create(exc, op="CreateBucket", target=name,
+                                    probe=lambda: self._exists(name),
+                                    remove=lambda: self._drop(name)) from exc
+        except BotoCoreError as exc:
+            raise failed_create(exc, op="CreateBucket", target=name,
+                                probe=lambda: self._exists(name),
+                                remove=lambda: self._drop(name)) from exc
+        try:
+            self._apply(name, want, current=None)
+        except ProviderError as exc:
+            try:
+                self._drop(name)
+            except NotFound:
+                pass
+            except ProviderError as again:
+                raise Transient(f"{exc} (and the new bucket could not be removed: {again})",
+                                platform=PLATFORM, code=exc.code) from exc
+            raise
+        observed = self._detail(name)
+        if observed is None:
+            raise NotFound(f"aws CreateBucket {name}: bucket vanished after create",
+                           platform=PLATFORM, code="NoSuchBucket")
+        return observed
+
+    def _apply(self, name: str, want: Mapping[str, Any],
+               current: Mapping[str, Any] | None) -> None:
+        """Apply each field of ``want`` that differs from ``current`` (None: a new bucket)."""
+        s3 = self._s3
+
+        def changed(field: str) -> bool:
+            return current is None or current.get(field) != want.get(field)
+
+        if changed("tags") and (want["tags"] or current is not None):
+            with aws_errors("PutBucketTagging", name):
+                if want["tags"]:
+                    tagset = [{"Key": k, "Value": v} for k, v in sorted(want["tags"].items())]
+                    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tagset})
+                else:
+                    s3.delete_bucket_tagging(Bucket=name)
+        if changed("versioning") and (want["versioning"] or current is not None):
+            status = "Enabled" if want["versioning"] else "Suspended"
+            with aws_errors("PutBucketVersioning", name):
+                s3.put_bucket_versioning(Bucket=name,
+                                         VersioningConfiguration={"Status": status})
+        if changed("encryption") or changed("kms_key_id"):
+            with aws_errors("PutBucketEncryption", name):
+                if want["encryption"]:
+                    s3.put_bucket_encryption(
+                        Bucket=name, ServerSideEncryptionConfiguration=encryption_config(
+                            want["encryption"], want.get("kms_key_id")))
+                elif current is not None:
+                    s3.delete_bucket_encryption(Bucket=name)
+        if changed("block_public_access"):
+            with aws_errors("PutPublicAccessBlock", name):
+                if want["block_public_access"]:
+                    s3.put_public_access_block(
+                        Bucket=name,
+                        PublicAccessBlockConfiguration={f: True for f in PAB_FLAGS})
+                else:
+                    s3.delete_public_access_block(Bucket=name)
+
+    def update(self, id: str, spec: Spec) -> Observed:
+        current = self._config(id) if self._exists(id) else None
+        if current is None:
+            raise NotFound(f"aws update {id}: bucket does not exist", platform=PLATFORM,
+                           code="NoSuchBucket")
+        self._apply(id, desired(spec.props), current=current)
+        observed = self._detail(id)
+        if observed is None:
+            raise NotFound(f"aws update {id}: bucket vanished", platform=PLATFORM,
+                           code="NoSuchBucket")
+        return observed
+
+    def delete(self, id: str, *, force_empty: bool = False) -> None:
+        """DeleteBucket; with ``force_empty`` every object version and delete marker goes
+        first (ListObjectVersions pages of 1,000, each deleted with one DeleteObjects)."""
+        try:
+            if force_empty:
+                self._empty(id)
+            self._drop(id)
+        except NotFound:
+            return
+
+    def _drop(self, name: str) -> None:
+        with aws_errors("DeleteBucket", name):
+            self._s3.delete_bucket(Bucket=name)
+
+    def _empty(self, name: str) -> None:
+        """Delete every object version and delete marker, a page at a time. Each round
+        lists from the start again: the page just deleted is gone, so the next one comes
+        first (markers of deleted keys are not something to continue from)."""
+        while True:
+            with aws_errors("ListObjectVersions", name):
+                page = self._s3.list_object_versions(Bucket=name, MaxKeys=1000)
+            keys = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                    for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            if not keys:
+                return
+            for start in range(0, len(keys), 1000):
+                with aws_errors("DeleteObjects", name):
+                    result = self._s3.delete_objects(
+                        Bucket=name, Delete={"Objects": keys[start:start + 1000],
+                                             "Quiet": True})
+                if result.get("Errors"):
+                    first = result["Errors"][0]
+                    raise ProviderError(
+                        f"aws DeleteObjects {name}: {len(result['Errors'])} object(s) not "
+                        f"deleted, first {first.get('Key')}: {first.get('Message')}",
+                        platform=PLATFORM, code=str(first.get("Code", "")))
+
+
+def _method(op: str) -> str:
+    """``GetBucketVersioning`` -> ``get_bucket_versioning``."""
+    return "".join("_" + c.lower() if c.isupper() else c for c in op).lstrip("_")
