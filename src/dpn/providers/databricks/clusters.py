@@ -124,13 +124,17 @@ class ClusterProvider(DatabricksProvider):
             return None
 
     def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
-        """One paged ``clusters.list`` for all of them."""
+        """One paged ``clusters.list`` for all of them (stopping once all are found)."""
         if not ids:
             return {}
         wanted = set(ids)
+        found: dict[str, Observed] = {}
         with edge("list", "clusters"):
-            found = {c.cluster_id: cluster_observed(c.as_dict())
-                     for c in self.client.clusters.list() if c.cluster_id in wanted}
+            for c in self.client.clusters.list():
+                if c.cluster_id in wanted:
+                    found[str(c.cluster_id)] = cluster_observed(c.as_dict())
+                    if len(found) == len(wanted):
+                        break
         return {i: found.get(i) for i in ids}
 
     def find(self, spec: Spec) -> Observed | None:

@@ -106,6 +106,8 @@ class JobProvider(DatabricksProvider):
             for job in self.client.jobs.list(expand_tasks=True, limit=100):
                 if str(job.job_id) in wanted:
                     found[str(job.job_id)] = job_observed(job.as_dict())
+                    if len(found) == len(wanted):
+                        break
         return {i: found.get(i) for i in ids}
 
     def find(self, spec: Spec) -> Observed | None:
@@ -142,11 +144,24 @@ class JobProvider(DatabricksProvider):
                 return again
             raise
         job_id = str(created["job_id"])
+        self._drop_duplicates(spec, keep=job_id)
         observed = self.read(job_id)
         if observed is None:
             raise NotFound(f"databricks: create {what}: job {job_id} not found when read back",
                            platform=PLATFORM, code="NOT_FOUND")
         return observed
+
+    def _drop_duplicates(self, spec: Spec, keep: str) -> None:
+        """Delete the other jobs with our name and ownership tags. None existed when
+        ``create`` looked, so they come from the SDK re-sending our POST after a dropped
+        connection or a 503 that the platform had already acted on."""
+        with edge("find duplicates of", f"job {spec.name!r}"):
+            twins = [str(j.job_id) for j in self.client.jobs.list(name=spec.name, limit=100)
+                     if str(j.job_id) != keep and j.settings is not None
+                     and j.settings.name == spec.name
+                     and ownership_matches(spec, j.settings.tags or {})]
+        for twin in twins:
+            self.delete(twin)
 
     def update(self, id: str, spec: Spec) -> Observed:
         body = {"job_id": _job_id(id), "new_settings": settings_body(spec.name, spec.props)}
