@@ -14,6 +14,9 @@ Mapping (``code`` keeps the AWS error code, ``platform`` is ``aws``):
 - ``InvalidRequest``: validation errors (InvalidBucketName, InvalidInputException,
   ValidationException, MalformedXML, ...) and any other 4xx not listed above, plus
   botocore's own ``ParamValidationError``.
+- ``Transient``: OperationAborted (S3: a conflicting operation on the bucket is in
+  progress) and ConcurrentModificationException (Glue): worth retrying, and botocore does
+  not retry them, so the engine's retry does.
 - plain ``ProviderError``: everything else, *including* throttling, 5xx and connection
   errors. Our clients run botocore's ``standard`` retry mode (``max_attempts=5``, which
   botocore counts as retries: up to 6 requests, exponential backoff with jitter), which
@@ -47,6 +50,7 @@ from dpn.errors import (
     NotFound,
     PermissionDenied,
     ProviderError,
+    Transient,
 )
 
 PLATFORM = "aws"
@@ -71,6 +75,8 @@ INVALID = frozenset({
     "InvalidParameterException", "ResourceNumberLimitExceededException", "TooManyBuckets",
     "KMS.NotFoundException", "InvalidEncryptionAlgorithmError", "400",
 })
+# Worth retrying, and *not* retried by botocore: a conflicting operation still in progress.
+TRANSIENT = frozenset({"OperationAborted", "ConcurrentModificationException"})
 CREDENTIALS = (NoCredentialsError, PartialCredentialsError, ProfileNotFound)
 
 
@@ -100,6 +106,8 @@ def translate(exc: BaseException, *, op: str, target: str) -> ProviderError:
             return AlreadyExists(message, platform=PLATFORM, code=code)
         if code in NOT_EMPTY:
             return NotEmpty(message, platform=PLATFORM, code=code)
+        if code in TRANSIENT:
+            return Transient(message, platform=PLATFORM, code=code)
         if code in DENIED or status in (401, 403):
             return PermissionDenied(message, platform=PLATFORM, code=code)
         if code in INVALID or (400 <= status < 500 and status not in (408, 429)
