@@ -19,6 +19,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 from dpn import graph, model
@@ -56,7 +57,7 @@ class Change:
     def to_json(self) -> dict[str, Any]:
         return {"key": self.key, "type": self.type, "name": self.name,
                 "action": self.action.value, "depends_on": list(self.depends_on),
-                "before": model.thaw(self.before), "after": model.thaw(self.after)}
+                "before": _thaw(self.before), "after": _thaw(self.after)}
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,28 @@ class Plan:
                 "summary": self.summary(), "warnings": list(self.warnings)}
 
     def to_json_text(self) -> str:
-        return json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n"
+        """``to_json()`` as text: one change per line (the C encoder keeps it fast)."""
+        data = self.to_json()
+        dumps = json.dumps
+        changes = ",\n    ".join(dumps(c) for c in data["changes"])
+        if changes:
+            changes = f"\n    {changes}\n  "
+        return (f'{{\n  "stack": {dumps(data["stack"])},\n'
+                f'  "changes": [{changes}],\n'
+                f'  "summary": {dumps(data["summary"])},\n'
+                f'  "warnings": {dumps(data["warnings"])}\n}}\n')
+
+
+def _thaw(value: Any) -> Any:
+    """Plain JSON data from frozen props (mappingproxies, tuples) or plain ones."""
+    kind = type(value)
+    if kind is MappingProxyType or kind is dict:
+        return {k: _thaw(v) for k, v in value.items()}
+    if kind is tuple or kind is list:
+        return [_thaw(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    return value
 
 
 def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
@@ -132,12 +154,12 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
                 attrs[key] = {**dict(old.attrs), **static}
                 known_id = old.id or static.get("id")
             changes.append(Change(key, res.type, res.name, action, res.depends_on,
-                                  model.thaw(before), after, fields, known_id))
+                                  _thaw(before), after, fields, known_id))
 
     gone = {k: v for k, v in recorded.items() if k not in desired}
     for batch in graph.reverse_batches({k: v.depends_on for k, v in gone.items()}):
         for key in batch:
             old = recorded[key]
             changes.append(Change(key, old.type, old.name, Action.DELETE, tuple(old.depends_on),
-                                  model.thaw(old.props), None, (), old.id))
+                                  _thaw(old.props), None, (), old.id))
     return Plan(stack=blueprint.stack, changes=tuple(changes), warnings=tuple(warnings))

@@ -211,7 +211,16 @@ def _resource(key: str, res: dict[str, Any], name: naming.GeneratedName,
                          f"{rtype} allows at most {limit}"))
     props[tag_field] = tags
     return model.Resource(key=key, type=rtype, name=name.name, full_name=name.full_name,
-                          props=model.freeze(props), depends_on=tuple(deps))
+                          props=_freeze(props), depends_on=tuple(deps))
+
+
+def _freeze(value: Any) -> Any:
+    """``dpn.model.freeze`` for parsed JSON (exact dict and list types): faster."""
+    if type(value) is dict:
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if type(value) is list:
+        return tuple(_freeze(v) for v in value)
+    return value
 
 
 __all__ = ["compile_doc", "dotted"]

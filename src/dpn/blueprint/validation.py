@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from importlib import resources as importlib_resources
 from typing import Any
 
+from dpn.blueprint import fastcheck
 from dpn.blueprint.source import MAX_DEPTH, Path
 
 Finding = tuple[Path, str]
@@ -40,18 +41,29 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
-@functools.cache
-def _validator(name: str) -> Any:
-    from jsonschema import Draft202012Validator  # imported on first use only
-
+def _subschema(name: str) -> dict[str, Any]:
+    """The schema of one resource type, or ("") the top level without the resources'
+    contents."""
     root = schema()
     if name == "":
         top = dict(root)
         props = dict(top["properties"])
         props["resources"] = {"type": "object"}
         top["properties"] = props
-        return Draft202012Validator(top)
-    return Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": root["$defs"]})
+        return top
+    return {"$ref": f"#/$defs/{name}", "$defs": root["$defs"]}
+
+
+@functools.cache
+def _fast(name: str) -> fastcheck.Check:
+    return fastcheck.compile_check(_subschema(name), schema()["$defs"])
+
+
+@functools.cache
+def _validator(name: str) -> Any:
+    from jsonschema import Draft202012Validator  # only when there is an error to explain
+
+    return Draft202012Validator(_subschema(name))
 
 
 def resource_types() -> list[str]:
@@ -92,7 +104,7 @@ def _messages(err: Any, where: Path) -> list[Finding]:
         return [(where, "'kms_key_id' needs \"encryption\": \"aws:kms\"")]
     if v == "type":
         wants = val if isinstance(val, list) else [val]
-        want = " or ".join(_WANT.get(w, w) for w in wants)
+        want = " or ".join(_WANT.get(str(w), str(w)) for w in wants)
         return [(where, f"{subject} must be {want}, not {_kind(inst)}")]
     if v == "enum":
         return [(where, f"{subject} must be one of {', '.join(json.dumps(x) for x in val)}"
@@ -120,6 +132,8 @@ def _messages(err: Any, where: Path) -> list[Finding]:
 def check_top(doc: dict[str, Any]) -> list[Finding]:
     """Schema findings for everything except the resources' contents."""
     out: list[Finding] = []
+    if _fast("")(doc):
+        return out
     for err in _validator("").iter_errors(doc):
         out.extend(_messages(err, tuple(err.absolute_path)))
     return out
@@ -129,23 +143,33 @@ def check_resource(rtype: str, key: str, resource: dict[str, Any]) -> list[Findi
     """Schema findings for one resource of a known type."""
     base: Path = ("resources", key)
     out: list[Finding] = []
+    if _fast(rtype)(resource):
+        return out
     for err in _validator(rtype).iter_errors(resource):
         out.extend(_messages(err, (*base, *err.absolute_path)))
     return out
 
 
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> Path | None:
-    """The path of the first container nested deeper than ``limit``, or None. Iterative,
-    so it is safe on any depth."""
-    stack: list[tuple[Any, Path]] = [(value, ())]
-    while stack:
-        node, path = stack.pop()
-        if len(path) > limit:
-            return path
-        if isinstance(node, dict):
-            stack.extend((v, (*path, k)) for k, v in node.items()
-                         if isinstance(v, dict | list))
-        elif isinstance(node, list):
-            stack.extend((v, (*path, i)) for i, v in enumerate(node)
-                         if isinstance(v, dict | list))
-    return None
+    """The path of the first container nested deeper than ``limit``, or None. Recursion
+    stops at ``limit``, so it is safe on any depth."""
+
+    def deepest(node: Any, depth: int) -> list[str | int] | None:
+        if depth > limit:
+            return []
+        if type(node) is dict:
+            items: Iterable[tuple[str | int, Any]] = node.items()
+        elif type(node) is list:
+            items = enumerate(node)
+        else:
+            return None
+        for k, v in items:
+            if type(v) is dict or type(v) is list:
+                found = deepest(v, depth + 1)
+                if found is not None:
+                    found.append(k)
+                    return found
+        return None
+
+    found = deepest(value, 0)
+    return None if found is None else tuple(reversed(found))
