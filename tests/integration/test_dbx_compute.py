@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import stat
+import threading
+import time
+import urllib.request
 import uuid
 
 import pytest
 
-from dpn.errors import InvalidRequest
+from dpn.errors import InvalidRequest, ProviderError, Transient
 from dpn.providers.base import Spec
 from dpn.providers.databricks import ClientOptions, build
 
@@ -177,3 +180,60 @@ def test_job_read_many_pages_through_jobs(dbx, dbx_faults, name):
     assert found[ids[0]] == provider.read(ids[0])
     for i in ids:
         provider.delete(i)
+
+
+@pytest.fixture
+def cluster_delay(sandbox):
+    """Set how long the emulator keeps new clusters PENDING; restored to 0 afterwards."""
+
+    def set_delay(seconds: float) -> None:
+        request = urllib.request.Request(
+            sandbox.dbx_host + "/_dpn/config", method="POST",
+            data=json.dumps({"cluster_delay": seconds}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=5):
+            pass
+
+    yield set_delay
+    set_delay(0)
+
+
+def test_cluster_that_does_not_start_in_time_is_removed(sandbox, tmp_path, cluster_delay,
+                                                        name):
+    cluster_delay(30)
+    dbx = build(sandbox.settings(), tmp_path,
+                options=ClientOptions(cluster_timeout_seconds=0.5))
+    provider = dbx["dbx.cluster"]
+    with pytest.raises(ProviderError) as info:
+        provider.create(cluster_spec(name, token=f"tx-{name}"))
+    assert info.value.code == "CLUSTER_NOT_RUNNING" and not isinstance(info.value, Transient)
+    assert provider.find(cluster_spec(name)) is None
+
+
+def test_cluster_terminated_while_starting_fails_the_create_and_is_removed(
+        dbx, cluster_delay, name):
+    cluster_delay(0.5)
+    provider = dbx["dbx.cluster"]
+    spec = cluster_spec(name, token=f"tx-{name}")
+    outcome: list[BaseException] = []
+
+    def create() -> None:
+        try:
+            provider.create(spec)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=create)
+    worker.start()
+    deadline = time.monotonic() + 10
+    cluster_id = None
+    while cluster_id is None and time.monotonic() < deadline:
+        cluster_id = next((c.cluster_id for c in provider.client.clusters.list()
+                           if c.cluster_name == name), None)
+        time.sleep(0.02)
+    assert cluster_id is not None
+    provider.client.clusters.delete(cluster_id)  # terminate it while the create waits
+    worker.join(timeout=30)
+    assert len(outcome) == 1 and isinstance(outcome[0], ProviderError)
+    assert outcome[0].code == "CLUSTER_NOT_RUNNING" and "TERMINATED" in str(outcome[0])
+    assert provider.read(cluster_id) is None
