@@ -351,7 +351,8 @@ def test_table_read_many_per_database(aws: dict[str, Provider], faults: FaultCli
     assert seen["dev_db0.missing"] is None and seen["gone_db.a"] is None
     assert seen["dev_db3.t7"] is not None and seen["dev_db3.t7"].owned_by(STACK, "t7")
     ops = [r["operation"] for r in faults.requests()]
-    assert ops.count("GetTables") <= 5 * 2 and "GetTable" not in ops
+    # one GetTables page per database (4 live + the missing one), nothing per table
+    assert ops == ["GetTables"] * 5
 
 
 # -- Errors through the fault front --------------------------------------------------
@@ -451,3 +452,13 @@ def test_missing_credentials_are_permission_denied(monkeypatch: pytest.MonkeyPat
     assert info.value.code == "NoCredentialsError"
     with pytest.raises(PermissionDenied):
         build(PlatformSettings(aws_profile="no-such-profile"), REGION)
+
+
+def test_find_a_bucket_of_another_account(aws: dict[str, Provider],
+                                          faults: FaultClient) -> None:
+    """HeadBucket 403: the name is taken by someone else; find says so (never ours)."""
+    faults.add(method="HEAD", operation="HeadBucket", status=403)
+    found = aws[S3_BUCKET].find(spec(S3_BUCKET, "landing", "acme-dev-lake-raw-landing"))
+    assert found is not None and not found.owned_by(STACK, "landing")
+    with pytest.raises(PermissionDenied):
+        aws[S3_BUCKET].read("acme-dev-lake-raw-landing")
