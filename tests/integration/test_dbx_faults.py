@@ -237,3 +237,19 @@ def test_missing_objects_read_as_none_and_delete_quietly(dbx):
     with pytest.raises(NotFound):
         dbx["dbx.schema"].create(Spec("s", "dbx.schema", "s", {"catalog": "no_such_catalog",
                                                                "properties": tags("s")}))
+
+
+def test_no_credentials_at_all_is_permission_denied(tmp_path, monkeypatch):
+    for var in [v for v in __import__("os").environ if v.startswith("DATABRICKS_")]:
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.databrickscfg
+    with pytest.raises(PermissionDenied) as info:
+        build(PlatformSettings(), tmp_path)
+    assert info.value.exit_code == 5
+
+
+def test_host_from_the_sdk_environment(sandbox, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("DATABRICKS_HOST", sandbox.dbx_host)
+    monkeypatch.setenv("DATABRICKS_TOKEN", sandbox.dbx_token)
+    assert build(PlatformSettings(), tmp_path)["dbx.catalog"].read("no_such_catalog") is None

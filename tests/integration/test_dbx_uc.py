@@ -208,3 +208,16 @@ def test_read_many_costs_calls_per_parent_not_per_object(dbx, dbx_faults, name):
     assert cats[name] is not None and cats["no_such_catalog"] is None
     assert len(dbx_faults.requests()) <= 2
     catalogs.delete(name, force_empty=True)
+
+
+def test_update_replaces_properties_and_clears_comment(dbx, name):
+    provider = dbx["dbx.catalog"]
+    provider.create(catalog_spec(name, comment="c", properties={**tags("sales"), "tier": "1"}))
+    updated = provider.update(name, catalog_spec(name))
+    assert "tier" not in updated.tags and "comment" not in updated.props
+    assert not provider.diff(updated.props, catalog_spec(name).props).changed
+    schemas = dbx["dbx.schema"]
+    schemas.create(schema_spec(name, properties={**tags("gold"), "tier": "1"}, comment="c"))
+    updated = schemas.update(f"{name}.gold", schema_spec(name))
+    assert "tier" not in updated.tags and "comment" not in updated.props
+    provider.delete(name, force_empty=True)

@@ -88,6 +88,11 @@ def make_client(settings: PlatformSettings, options: ClientOptions, *,
 
     if settings.dbx_host:
         check_reachable(settings.dbx_host, options.connect_timeout_seconds)
+    elif not _sdk_configuration_exists():
+        raise PermissionDenied(
+            "databricks: no workspace configured; give --dbx-host and --dbx-token, "
+            "--dbx-profile, or DATABRICKS_HOST/DATABRICKS_TOKEN", platform=PLATFORM,
+            code="NO_HOST")
     kwargs: dict[str, Any] = {}
     if settings.dbx_host:
         kwargs["host"] = settings.dbx_host
@@ -115,6 +120,14 @@ def make_client(settings: PlatformSettings, options: ClientOptions, *,
     client = WorkspaceClient(config=cfg)
     install_status_customizer(client)
     return client
+
+
+def _sdk_configuration_exists() -> bool:
+    """True if the SDK could find a host: ``DATABRICKS_HOST`` or a config file."""
+    if os.environ.get("DATABRICKS_HOST"):
+        return True
+    path = os.environ.get("DATABRICKS_CONFIG_FILE") or "~/.databrickscfg"
+    return os.path.exists(os.path.expanduser(path))
 
 
 def _first_line(exc: BaseException) -> str:
