@@ -8,6 +8,8 @@ as one ``BlueprintError``.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -30,6 +32,7 @@ TAG_LIMITS: Mapping[str, int] = MappingProxyType({
 })
 
 Finding = tuple[Path, str]
+KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
 def _strings(value: Any, path: Path, out: list[tuple[Path, str]]) -> None:
@@ -76,6 +79,9 @@ def compile_doc(doc: Any, locator: Locator) -> model.Blueprint:
     good: dict[str, dict[str, Any]] = {}   # resources that passed their schema
     for key, res in resources.items():
         where: Path = ("resources", key)
+        if KEY.fullmatch(key) is None:
+            findings.append((where, f"key {json.dumps(key)} must match {KEY.pattern}"))
+            continue
         if not isinstance(res, dict):
             findings.append((where, f"resource '{key}' must be an object, not "
                                     f"{validation._kind(res)}"))

@@ -24,7 +24,7 @@ Lookup = Callable[[str, str], "str | None"]
 
 def parse(inner: str) -> tuple[str, str] | None:
     """``(key, attr)`` of the text between ``${`` and ``}``, or None if malformed."""
-    m = _WELL_FORMED.match(inner)
+    m = _WELL_FORMED.fullmatch(inner)
     if not m:
         return None
     return m.group(1), m.group(2) or "name"

@@ -97,11 +97,11 @@ def _messages(err: Any, where: Path) -> list[Finding]:
         known = list(sch.get("properties", {}))
         return [((*where, k), f"unknown field '{k}'{suggest(k, known)}")
                 for k in inst if k not in known]
+    if "dependentSchemas" in err.schema_path:
+        return [(where, "'kms_key_id' needs \"encryption\": \"aws:kms\"")]
     if v == "required":
         return [(where, f"missing required field '{k}'") for k in val
                 if isinstance(inst, dict) and k not in inst]
-    if "dependentSchemas" in err.schema_path:
-        return [(where, "'kms_key_id' needs \"encryption\": \"aws:kms\"")]
     if v == "type":
         wants = val if isinstance(val, list) else [val]
         want = " or ".join(_WANT.get(str(w), str(w)) for w in wants)

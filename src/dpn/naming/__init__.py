@@ -121,7 +121,7 @@ def check(rtype: str, name: str) -> list[str]:
     if rule.pattern is None:
         if not name.isprintable():
             problems.append("must contain printable characters only")
-    elif not rule.pattern.match(name):
+    elif not rule.pattern.fullmatch(name):
         what = ("lower-case letters, digits and '-', starting and ending with a letter or "
                 "digit (no dots)") if rule.style == "hyphen" else (
                 "a lower-case letter followed by lower-case letters, digits and '_'")
