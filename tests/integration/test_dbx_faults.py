@@ -253,3 +253,13 @@ def test_host_from_the_sdk_environment(sandbox, tmp_path, monkeypatch):
     monkeypatch.setenv("DATABRICKS_HOST", sandbox.dbx_host)
     monkeypatch.setenv("DATABRICKS_TOKEN", sandbox.dbx_token)
     assert build(PlatformSettings(), tmp_path)["dbx.catalog"].read("no_such_catalog") is None
+
+
+def test_uc_create_whose_answer_was_lost_is_ours(dbx, faults, uid):
+    name = f"c{uid}"
+    faults.add(method="POST", path="/unity-catalog/catalogs$", status=500,
+               error_code="INTERNAL_ERROR", message="lost", after=True, count=1)
+    created = dbx["dbx.catalog"].create(catalog_spec(name))
+    assert created.owned_by(STACK, "sales")
+    assert "default" not in {s.name for s in dbx["dbx.schema"].client.schemas.list(name)}
+    dbx["dbx.catalog"].delete(name)

@@ -167,6 +167,12 @@ def outcome_unknown(exc: dpn_errors.ProviderError) -> bool:
     return type(exc) is dpn_errors.ProviderError
 
 
+def ours_after_all(exc: dpn_errors.ProviderError) -> bool:
+    """True when a failed create should be checked for having taken effect: its outcome is
+    unknown, or the platform says the object exists (a re-sent POST meeting the first)."""
+    return isinstance(exc, dpn_errors.AlreadyExists) or outcome_unknown(exc)
+
+
 @contextmanager
 def edge(op: str, obj: str) -> Iterator[None]:
     """Run SDK calls; re-raise any failure as a dpn error naming ``op`` and ``obj``."""

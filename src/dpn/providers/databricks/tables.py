@@ -15,11 +15,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dpn.errors import AlreadyExists, InvalidRequest, NotFound
+from dpn.errors import AlreadyExists, InvalidRequest, NotFound, ProviderError
 from dpn.model import TABLE, freeze, thaw
 from dpn.providers.base import Observed, Spec
 from dpn.providers.databricks.common import DatabricksProvider, drop_none, ownership_matches
-from dpn.providers.databricks.errors import PLATFORM, edge
+from dpn.providers.databricks.errors import PLATFORM, edge, ours_after_all
 
 DEFAULT_FORMAT = "DELTA"
 
@@ -198,10 +198,13 @@ class TableProvider(DatabricksProvider):
             with edge("create", what):
                 self.client.api_client.do("POST", "/api/2.1/unity-catalog/tables",
                                           body=drop_none(body))
-        except AlreadyExists:
+        except ProviderError as exc:
+            if not ours_after_all(exc):
+                raise
             mine = self.read(full)
             if mine is None or not ownership_matches(spec, mine.tags):
                 raise
+            # Absent just before, present now with our tags: our own create took effect.
         observed = self.read(full)
         if observed is None:
             raise NotFound(f"databricks: create {what}: not found when read back",

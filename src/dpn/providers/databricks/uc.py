@@ -1,10 +1,11 @@
 """Unity Catalog catalogs and schemas (``dbx.catalog``, ``dbx.schema``).
 
-Physical ids: a catalog's name; a schema's ``catalog.schema``. Both are created with a
-look first: a ``get`` before the POST tells a pre-existing object (``AlreadyExists``, for
-the engine to resolve) from one our own POST created when the SDK re-sent it after a 503 or
-a dropped connection (an ``ALREADY_EXISTS`` answer although the object was absent a moment
-before: read it back and, if it carries our ownership tags, it is ours).
+Physical ids: a catalog's name; a schema's ``catalog.schema``. Both (and tables) are
+created with a look first: a ``get`` before the POST tells a pre-existing object
+(``AlreadyExists``, for the engine to resolve) from one our own POST created. When the POST
+fails with an unknown outcome (a 5xx, the SDK giving up its retries) or answers
+``ALREADY_EXISTS`` (the SDK re-sent it after a 503 or a dropped connection), the object is
+read again: absent a moment before and now present with our ownership tags, it is ours.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dpn.errors import AlreadyExists, NotEmpty, NotFound
+from dpn.errors import AlreadyExists, NotEmpty, NotFound, ProviderError
 from dpn.model import CATALOG, SCHEMA, freeze, thaw
 from dpn.providers.base import Observed, Spec
 from dpn.providers.databricks.common import DatabricksProvider, drop_none, ownership_matches
-from dpn.providers.databricks.errors import PLATFORM, edge
+from dpn.providers.databricks.errors import PLATFORM, edge, ours_after_all
 
 # Schemas the platform makes in every new catalog. A catalog whose only schemas are these
 # (with ``default`` holding no table) counts as empty.
@@ -99,10 +100,13 @@ class CatalogProvider(DatabricksProvider):
                     name=name, comment=props.get("comment"),
                     properties=props.get("properties") or None,
                     storage_root=props.get("storage_root"))
-        except AlreadyExists:
+        except ProviderError as exc:
+            if not ours_after_all(exc):
+                raise
             mine = self.read(name)
             if mine is None or not ownership_matches(spec, mine.tags):
                 raise
+            # Absent just before, present now with our tags: our own create took effect.
         if not props.get(KEEP_DEFAULT):
             self._drop_default_schema(name)
         return self._read_back(name, "create")
@@ -207,10 +211,13 @@ class SchemaProvider(DatabricksProvider):
                     name=spec.name.lower(), catalog_name=str(props["catalog"]).lower(),
                     comment=props.get("comment"), properties=props.get("properties") or None,
                     storage_root=props.get("storage_root"))
-        except AlreadyExists:
+        except ProviderError as exc:
+            if not ours_after_all(exc):
+                raise
             mine = self.read(full)
             if mine is None or not ownership_matches(spec, mine.tags):
                 raise
+            # Absent just before, present now with our tags: our own create took effect.
         return self._read_back(full, "create")
 
     def _read_back(self, full: str, op: str) -> Observed:
