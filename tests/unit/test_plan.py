@@ -1,0 +1,167 @@
+"""Planning: desired vs state vs live."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dpn import model
+from dpn.blueprint import from_dict
+from dpn.blueprint.attrs import static_attrs
+from dpn.blueprint.refs import resolve
+from dpn.graph import order
+from dpn.plan import Action, Plan, make_plan
+from dpn.providers.base import Observed
+
+META = {"org": "acme", "env": "dev", "project": "lake", "region": "us-east-1"}
+
+
+def blueprint(**overrides: Any) -> model.Blueprint:
+    resources: dict[str, Any] = {
+        "landing": {"type": "aws.s3_bucket", "layer": "raw", "purpose": "landing"},
+        "db": {"type": "aws.glue_database", "domain": "sales", "layer": "silver",
+               "location_uri": "s3://${landing}/db/"},
+        "orders": {"type": "aws.glue_table", "database": "${db}", "entity": "orders",
+                   "format": "parquet"},
+        "etl": {"type": "dbx.cluster", "purpose": "etl", "spark_version": "15.4.x-scala2.12",
+                "node_type_id": "i3.xlarge", "num_workers": 1},
+        "job": {"type": "dbx.job", "purpose": "nightly", "tasks": [
+            {"task_key": "a", "existing_cluster_id": "${etl.id}",
+             "notebook_task": {"notebook_path": "/x",
+                               "base_parameters": {"t": "${orders.full_name}"}}}]},
+    }
+    for key, value in overrides.items():
+        if value is None:
+            resources.pop(key)
+        else:
+            resources[key] = value
+    return from_dict({"version": 1, "metadata": META, "resources": resources})
+
+
+def applied(bp: model.Blueprint) -> model.StackState:
+    """The state an apply of ``bp`` would record (cluster and job ids made up)."""
+    attrs: dict[str, dict[str, str]] = {}
+    records = {}
+    for key in order({k: r.depends_on for k, r in bp.resources.items()}):
+        res = bp.resources[key]
+        props = resolve(res.props, lambda k, a: attrs[k].get(a))
+        found = static_attrs(res.type, res.name, props, "us-east-1")
+        found.setdefault("id", f"id-{key}")
+        attrs[key] = found
+        records[key] = model.ResourceState(key, res.type, res.name, found["id"],
+                                           model.freeze(props), found, res.depends_on)
+    return model.StackState(bp.stack, 1, records)
+
+
+def actions(plan: Plan) -> dict[str, str]:
+    return {c.key: c.action.value for c in plan.changes}
+
+
+def test_empty_state_creates_everything_in_dependency_order() -> None:
+    plan = make_plan(blueprint(), None)
+    assert [c.key for c in plan.changes] == ["etl", "landing", "db", "orders", "job"]
+    assert set(actions(plan).values()) == {"create"}
+    job = plan.changes[-1]
+    task = job.after["tasks"][0]
+    assert task["existing_cluster_id"] == model.UNKNOWN
+    assert task["notebook_task"]["base_parameters"]["t"] == "dev_sales_silver.orders"
+    orders = plan.changes[3]
+    assert orders.after["database"] == "dev_sales_silver"
+    assert orders.id == "dev_sales_silver.orders"
+    assert plan.changes[0].id is None  # a cluster's id is known after apply
+    assert plan.summary() == {"create": 5, "update": 0, "replace": 0, "delete": 0, "no-op": 0}
+
+
+def test_applied_state_gives_no_ops() -> None:
+    bp = blueprint()
+    plan = make_plan(bp, applied(bp))
+    assert set(actions(plan).values()) == {"no-op"}
+    assert plan.empty
+    job = next(c for c in plan.changes if c.key == "job")
+    assert job.after["tasks"][0]["existing_cluster_id"] == "id-etl"
+    assert job.id == "id-job"
+
+
+def test_update_replace_and_delete() -> None:
+    state = applied(blueprint())
+    bp = blueprint(
+        landing={"type": "aws.s3_bucket", "layer": "raw", "purpose": "landing",
+                 "versioning": False},
+        orders={"type": "aws.glue_table", "database": "legacy_db", "entity": "orders",
+                "format": "parquet"},
+        etl=None, job=None,
+    )
+    plan = make_plan(bp, state)
+    assert actions(plan) == {"landing": "update", "db": "no-op", "orders": "replace",
+                             "job": "delete", "etl": "delete"}
+    assert [c.key for c in plan.changes][-2:] == ["job", "etl"]  # dependents deleted first
+    landing = plan.changes[0]
+    assert landing.diff_fields == ("versioning",)
+    assert landing.before is not None and landing.after is not None
+    orders = next(c for c in plan.changes if c.key == "orders")
+    assert orders.diff_fields == ("database",)
+    deleted = next(c for c in plan.changes if c.key == "etl")
+    assert deleted.after is None and deleted.before["num_workers"] == 1
+    assert deleted.id == "id-etl"
+
+
+def test_new_name_means_replace_and_unknown_ids_ripple() -> None:
+    state = applied(blueprint())
+    bp = blueprint(etl={"type": "dbx.cluster", "purpose": "etl2",
+                        "spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge",
+                        "num_workers": 1})
+    plan = make_plan(bp, state)
+    etl = next(c for c in plan.changes if c.key == "etl")
+    assert etl.action is Action.REPLACE and "name" in etl.diff_fields
+    job = next(c for c in plan.changes if c.key == "job")
+    assert job.action is Action.UPDATE and job.diff_fields == ("tasks",)
+    assert job.after["tasks"][0]["existing_cluster_id"] == model.UNKNOWN
+
+
+def test_live_reads_drive_drift_and_outside_deletes() -> None:
+    bp = blueprint()
+    state = applied(bp)
+    live: dict[str, Observed | None] = {
+        k: Observed(id=r.id, name=r.name, props=r.props, attrs=r.attrs)
+        for k, r in state.resources.items()}
+    live["landing"] = None
+    drifted = dict(state.resources["etl"].props)
+    drifted["num_workers"] = 5
+    live["etl"] = Observed(id="id-etl", name="dev-lake-etl", props=drifted)
+    plan = make_plan(bp, state, live)
+    assert actions(plan) == {"etl": "update", "landing": "create", "db": "no-op",
+                             "orders": "no-op", "job": "no-op"}
+    assert plan.warnings == ("landing: aws.s3_bucket 'acme-dev-lake-raw-landing' was deleted "
+                             "outside dpn; it will be created again",)
+    etl = next(c for c in plan.changes if c.key == "etl")
+    assert etl.before["num_workers"] == 5 and etl.after["num_workers"] == 1
+
+
+def test_json_shape_is_exactly_the_documented_one() -> None:
+    bp = blueprint()
+    state = applied(blueprint(etl=None, job=None))
+    data = make_plan(bp, state).to_json()
+    assert list(data) == ["stack", "changes", "summary", "warnings"]
+    assert data["stack"] == "acme-dev-lake"
+    for change in data["changes"]:
+        assert list(change) == ["key", "type", "name", "action", "depends_on", "before",
+                                "after"]
+        assert change["action"] in {"create", "update", "replace", "delete", "no-op"}
+    assert data["summary"] == {"create": 2, "update": 0, "replace": 0, "delete": 0,
+                               "no-op": 3}
+    assert data["warnings"] == []
+
+
+def test_json_text_round_trips() -> None:
+    import json
+
+    plan = make_plan(blueprint(), None)
+    assert json.loads(plan.to_json_text()) == plan.to_json()
+    empty = Plan(stack="s", changes=())
+    assert json.loads(empty.to_json_text())["changes"] == []
+
+
+def test_truncated_names_are_shown_in_full_in_warnings() -> None:
+    bp = blueprint(landing={"type": "aws.s3_bucket", "layer": "raw", "purpose": "x" * 70})
+    plan = make_plan(bp, None)
+    assert any("is longer than aws.s3_bucket allows; it is cut to" in w
+               for w in plan.warnings)
