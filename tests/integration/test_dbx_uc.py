@@ -221,3 +221,22 @@ def test_update_replaces_properties_and_clears_comment(dbx, name):
     updated = schemas.update(f"{name}.gold", schema_spec(name))
     assert "tier" not in updated.tags and "comment" not in updated.props
     provider.delete(name, force_empty=True)
+
+
+def test_a_managed_default_schema_adopts_the_kept_platform_one(dbx, name):
+    dbx["dbx.catalog"].create(catalog_spec(name, keep_default_schema=True))
+    spec = schema_spec(name, "default", comment="ours now")
+    adopted = dbx["dbx.schema"].create(spec)
+    assert adopted.id == f"{name}.default" and adopted.owned_by(STACK, "gold")
+    assert not dbx["dbx.schema"].diff(adopted.props, spec.props).changed
+    with pytest.raises(AlreadyExists):  # now tagged: a second create is not an adoption
+        dbx["dbx.schema"].create(schema_spec(name, "default"))
+    dbx["dbx.catalog"].delete(name, force_empty=True)
+
+
+def test_catalog_storage_root_round_trips(dbx, name):
+    spec = catalog_spec(name, storage_root=f"s3://lake/{name}")
+    created = dbx["dbx.catalog"].create(spec)
+    assert created.props["storage_root"] == f"s3://lake/{name}"
+    assert not dbx["dbx.catalog"].diff(created.props, spec.props).changed
+    dbx["dbx.catalog"].delete(name)

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dpn.errors import AlreadyExists, NotEmpty, NotFound, ProviderError
-from dpn.model import CATALOG, SCHEMA, freeze, thaw
+from dpn.model import CATALOG, SCHEMA, STACK_TAG, freeze, thaw
 from dpn.providers.base import Observed, Spec
 from dpn.providers.databricks.common import DatabricksProvider, drop_none, ownership_matches
 from dpn.providers.databricks.errors import PLATFORM, edge, ours_after_all
@@ -201,7 +201,10 @@ class SchemaProvider(DatabricksProvider):
     def create(self, spec: Spec) -> Observed:
         full = str(self.physical_id(spec))
         what = f"schema {full!r}"
-        if self.read(full) is not None:
+        existing = self.read(full)
+        if existing is not None and self._is_platform_default(existing):
+            return self.update(full, spec)
+        if existing is not None:
             raise AlreadyExists(f"databricks: create {what}: it already exists",
                                 platform=PLATFORM, code="SCHEMA_ALREADY_EXISTS")
         props = thaw(spec.props)
@@ -219,6 +222,17 @@ class SchemaProvider(DatabricksProvider):
                 raise
             # Absent just before, present now with our tags: our own create took effect.
         return self._read_back(full, "create")
+
+    def _is_platform_default(self, schema: Observed) -> bool:
+        """The ``default`` schema the platform made in a new catalog (kept because the
+        blueprint manages a schema of that name): untagged and without tables. Creating
+        ``default`` adopts it, as the blueprint asked."""
+        if schema.name != "default" or STACK_TAG in schema.tags:
+            return False
+        catalog = str(schema.props["catalog"])
+        with edge("list tables of", f"schema '{catalog}.default'"):
+            return not any(True for _ in self.client.tables.list(catalog, "default",
+                                                                 max_results=1))
 
     def _read_back(self, full: str, op: str) -> Observed:
         observed = self.read(full)
