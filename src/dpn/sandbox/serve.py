@@ -10,6 +10,7 @@ SIGTERM and SIGINT stop it cleanly.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import os
@@ -27,11 +28,65 @@ from dpn.sandbox.middleware import Backend, FaultMiddleware
 
 def _handler_class(base: type[WSGIRequestHandler]) -> type[WSGIRequestHandler]:
     class Handler(base):  # type: ignore[valid-type,misc]
+        """werkzeug's environ, but HTTP/1.1 keep-alive: werkzeug's own ``run_wsgi`` closes
+        every connection, which costs a TCP handshake per request. The body is read whole
+        before the app runs, so the stream is always at the next request line."""
+
         protocol_version = "HTTP/1.1"
 
         def setup(self) -> None:
             super().setup()
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def run_wsgi(self) -> None:
+            environ = self.make_environ()
+            stream = environ["wsgi.input"]
+            length = environ.get("CONTENT_LENGTH")
+            if environ.get("wsgi.input_terminated"):
+                body = stream.read()
+            elif length and length.isdigit():
+                body = stream.read(int(length))
+            else:
+                body = b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body)) if body or length else ""
+            environ["wsgi.input_terminated"] = True
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+            captured: dict[str, Any] = {}
+
+            def start_response(status: str, headers: list[tuple[str, str]],
+                               exc_info: Any = None) -> Any:
+                captured["status"], captured["headers"] = status, headers
+                return lambda data: None
+
+            try:
+                result = self.server.app(environ, start_response)
+                try:
+                    payload = b"".join(result)
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()
+            except (TimeoutError, ConnectionError):
+                self.close_connection = True
+                return
+            except Exception:  # never a traceback on the wire
+                self.server.log("error", "internal error", exc_info=sys.exc_info())
+                captured = {"status": "500 Internal Server Error",
+                            "headers": [("Content-Type", "application/json")]}
+                payload = b'{"error_code":"INTERNAL_ERROR","message":"internal error"}'
+            code, _, reason = captured["status"].partition(" ")
+            lines = [f"HTTP/1.1 {code} {reason}"]
+            names = set()
+            for key, value in captured["headers"]:
+                lines.append(f"{key}: {value}")
+                names.add(key.lower())
+            if "content-length" not in names and self.command != "HEAD":
+                lines.append(f"Content-Length: {len(payload)}")
+            if self.close_connection:
+                lines.append("Connection: close")
+            head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+            self.wfile.write(head if self.command == "HEAD" else head + payload)
+            self.wfile.flush()
 
         def log_request(self, *args: Any, **kwargs: Any) -> None:
             pass

@@ -1,0 +1,100 @@
+"""``dpn sandbox start|stop|status`` and the launcher: detached processes on free ports,
+a private ``sandbox.json``, persistence across restarts, a clean stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from dpn.sandbox import launcher
+
+pytestmark = pytest.mark.integration
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def test_cli_start_status_stop(run_dpn, dpn_home):
+    began = time.monotonic()
+    started = run_dpn("sandbox", "start", "--format", "json")
+    elapsed = time.monotonic() - began
+    assert started.returncode == 0, started.stderr
+    data = json.loads(started.stdout)
+    try:
+        assert data["running"] and data["aws_endpoint"].startswith("http://127.0.0.1:")
+        assert elapsed < 10  # the bench measures the real figure (well under 3 s)
+        record = dpn_home / "sandbox.json"
+        assert stat.S_IMODE(record.stat().st_mode) == 0o600
+        assert stat.S_IMODE(dpn_home.stat().st_mode) == 0o700
+        assert stat.S_IMODE((dpn_home / "sandbox").stat().st_mode) == 0o700
+        token = json.loads(record.read_text())["dbx_token"]
+        assert token not in started.stdout + started.stderr
+        again = run_dpn("sandbox", "start", "--format", "json")  # idempotent
+        assert json.loads(again.stdout)["pids"] == data["pids"]
+        status = run_dpn("sandbox", "status")
+        assert status.returncode == 0 and "running" in status.stdout
+        assert token not in status.stdout
+    finally:
+        stopped = run_dpn("sandbox", "stop")
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout
+    assert not any(_alive(pid) for pid in data["pids"])
+    assert not (dpn_home / "sandbox.json").exists()
+    assert "not running" in run_dpn("sandbox", "status").stdout
+    assert "not running" in run_dpn("sandbox", "stop").stdout
+
+
+def test_objects_persist_across_restart(dpn_home):
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.config import Config
+
+    def client(info):
+        return WorkspaceClient(config=Config(host=info.dbx_host, token=info.dbx_token,
+                                             auth_type="pat", retry_timeout_seconds=10))
+
+    info = launcher.start(dpn_home)
+    try:
+        workspace = client(info)
+        workspace.catalogs.create(name="sales")
+        job_id = workspace.jobs.create(name="nightly").job_id
+        assert launcher.stop(dpn_home)
+        restarted = launcher.start(dpn_home)
+        assert restarted.pids != info.pids
+        workspace = client(restarted)
+        assert workspace.catalogs.get("sales").name == "sales"
+        assert workspace.jobs.get(job_id).settings.name == "nightly"
+        assert workspace.jobs.create(name="next").job_id > job_id
+    finally:
+        launcher.stop(dpn_home)
+
+
+def test_ensure_restarts_a_killed_sandbox(dpn_home):
+    info = launcher.ensure(dpn_home)
+    try:
+        os.kill(info.pids[1], 9)
+        deadline = time.monotonic() + 5
+        while launcher.status(dpn_home) is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert launcher.status(dpn_home) is None
+        again = launcher.ensure(dpn_home)
+        assert again.pids != info.pids and launcher.status(dpn_home) == again
+        assert not _alive(info.pids[0])  # the survivor was cleaned up
+    finally:
+        launcher.stop(dpn_home)
+
+
+def test_settings_point_at_the_sandbox(sandbox):
+    settings = sandbox.settings()
+    assert settings.aws_endpoint_url == sandbox.aws_endpoint
+    assert settings.dbx_host == sandbox.dbx_host and settings.dbx_token == sandbox.dbx_token
+    assert settings.aws_region == "us-east-1"
+    assert sandbox.dbx_token not in repr(sandbox) + repr(settings)
