@@ -84,6 +84,7 @@ def main() -> int:
     parser.add_argument("--write", type=Path, default=None)
     args = parser.parse_args()
 
+    load_before = os.getloadavg()[0]
     in_process = startup_in_process()
     cli = startup_cli()
     rates: dict[int, float] = {}
@@ -105,7 +106,8 @@ def main() -> int:
         "",
         f"Measured by `bench/bench_emulator.py` on {platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"{time.strftime('%Y-%m-%d')}.",
+        f"{time.strftime('%Y-%m-%d')}; load average {load_before:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after (other work on the machine lowers the figures).",
         "",
         "| measure | result | target |",
         "|---|---|---|",

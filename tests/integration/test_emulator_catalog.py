@@ -163,3 +163,25 @@ def test_lists_paginate(clean_sandbox, workspace):
                                                    max_results=1)]
     assert names == ["t0", "t1", "t2"]
     assert len(list(workspace.schemas.list(catalog_name="cat0", max_results=1))) == 3
+
+
+def test_concurrent_creates_are_serialised(clean_sandbox, workspace):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def create(_: int) -> str:
+        try:
+            workspace.catalogs.create(name="race")
+            return "created"
+        except BadRequest as exc:
+            return str(exc.error_code)
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(create, range(16)))
+    assert outcomes.count("created") == 1
+    assert outcomes.count("CATALOG_ALREADY_EXISTS") == 15
+    body = {"cluster_name": "etl", "spark_version": "15.4.x-scala2.12",
+            "node_type_id": "i3.xlarge", "num_workers": 1, "idempotency_token": "race"}
+    with ThreadPoolExecutor(8) as pool:
+        ids = set(pool.map(lambda _: workspace.api_client.do(
+            "POST", "/api/2.1/clusters/create", body=body)["cluster_id"], range(16)))
+    assert len(ids) == 1

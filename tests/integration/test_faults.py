@@ -135,3 +135,17 @@ def test_admin_api(clean_sandbox, aws_faults, dbx_faults, s3, workspace):
     dbx_faults.reset()
     assert s3.list_buckets()["Buckets"] == []
     assert list(workspace.catalogs.list()) == []
+
+
+def test_glue_429_with_retry_after_is_retried(clean_sandbox, glue, aws_faults):
+    aws_faults.add(x_amz_target=r"AWSGlue\.GetDatabases$", status=429, retry_after=1, count=1)
+    assert glue.get_databases()["DatabaseList"] == []
+    log = [r["status"] for r in aws_faults.requests() if r["operation"] == "GetDatabases"]
+    assert log == [429, 200]
+
+
+def test_s3_answer_dropped_after_the_bucket_was_created(clean_sandbox, s3, aws_faults):
+    aws_faults.add(method="PUT", path="^/dpn-bucket-e$", drop=True, after=True, count=1)
+    s3.create_bucket(Bucket="dpn-bucket-e")  # the retry finds its own bucket: 200 in us-east-1
+    log = [r["status"] for r in aws_faults.requests() if r["operation"] == "CreateBucket"]
+    assert log == [None, 200]
