@@ -292,7 +292,7 @@ def test_schema_specific_rules(tmp_path: Path) -> None:
              "(types: aws.glue_database, aws.glue_table, aws.s3_bucket, dbx.catalog, "
              "dbx.cluster, dbx.job, dbx.schema, dbx.table)"),
         (11, "resource 'none' has no 'type'"),
-        (12, "'tasks' must have at least 1 items"),
+        (12, "'tasks' must have at least 1 item"),
     ]
 
 

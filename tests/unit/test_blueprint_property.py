@@ -105,3 +105,20 @@ def test_fast_check_agrees_with_jsonschema(doc: dict[str, Any]) -> None:
     top = dict(plain)
     expected = not any(True for _ in _validator("").iter_errors(top))
     assert _fast("")(top) == expected
+
+
+def _resource_values(rtype: str) -> st.SearchStrategy[dict[str, Any]]:
+    """Resources of one type built from its own field names, with values of every kind."""
+    from dpn.blueprint.validation import field_names
+
+    names = [*field_names(rtype), "extra"]
+    return st.dictionaries(st.sampled_from(names), json_value, max_size=6).map(
+        lambda d: {**d, "type": rtype})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(sorted(resource_types())).flatmap(_resource_values))
+def test_fast_check_agrees_with_jsonschema_per_type(res: dict[str, Any]) -> None:
+    rtype = res["type"]
+    expected = not any(True for _ in _validator(rtype).iter_errors(res))
+    assert _fast(rtype)(res) == expected, res

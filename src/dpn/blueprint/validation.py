@@ -118,8 +118,10 @@ def _messages(err: Any, where: Path) -> list[Finding]:
                                  f"{sch['propertyNames'].get('pattern', 'the key rules')}")]
     if v == "not":
         return [(where, "set either 'num_workers' or 'autoscale', not both")]
-    limits = {"minLength": "at least {} characters", "maxLength": "at most {} characters",
-              "minItems": "at least {} items", "maxItems": "at most {} items",
+    plural = "" if val == 1 else "s"
+    limits = {"minLength": f"at least {{}} character{plural}",
+              "maxLength": f"at most {{}} character{plural}",
+              "minItems": f"at least {{}} item{plural}", "maxItems": f"at most {{}} item{plural}",
               "minimum": "at least {}", "maximum": "at most {}",
               "maxProperties": "at most {} entries", "uniqueItems": "without duplicates"}
     if v in limits:
