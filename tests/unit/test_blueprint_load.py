@@ -296,6 +296,21 @@ def test_schema_specific_rules(tmp_path: Path) -> None:
     ]
 
 
+def test_cluster_rules_beyond_the_schema() -> None:
+    base = {"type": "dbx.cluster", "purpose": "c", "spark_version": "15.4.x-scala2.12",
+            "node_type_id": "i3.xlarge"}
+    with pytest.raises(BlueprintError) as info:
+        from_dict(doc(a={**base, "autotermination_minutes": 5},
+                      b={**base, "purpose": "d",
+                         "autoscale": {"min_workers": 4, "max_workers": 2}}))
+    assert [d.message for d in info.value.diagnostics] == [
+        "resources.a.autotermination_minutes: 'autotermination_minutes' must be 0 (never) "
+        "or 10-10000",
+        "resources.b.autoscale: 'autoscale': min_workers is above max_workers",
+    ]
+    assert from_dict(doc(a={**base, "autotermination_minutes": 0}))
+
+
 def test_builder_matches_the_loader() -> None:
     from dpn.blueprint import BlueprintBuilder
 

@@ -96,7 +96,7 @@ def compile_doc(doc: Any, locator: Locator) -> model.Blueprint:
                                  f"{', '.join(sorted(types))})"))
             continue
         kinds[key] = rtype
-        errs = validation.check_resource(rtype, key, res)
+        errs = validation.check_resource(rtype, key, res) or _type_rules(key, res)
         if errs:
             findings.extend(errs)
         else:
@@ -121,6 +121,21 @@ def compile_doc(doc: Any, locator: Locator) -> model.Blueprint:
         raise BlueprintError(locator.locate(findings))
     return model.Blueprint(path=locator.file, metadata=meta,
                            resources=MappingProxyType(built))
+
+
+def _type_rules(key: str, res: dict[str, Any]) -> list[Finding]:
+    """Rules the JSON Schema cannot say simply."""
+    where: Path = ("resources", key)
+    out: list[Finding] = []
+    if res["type"] == model.CLUSTER:
+        minutes = res.get("autotermination_minutes")
+        if minutes is not None and 0 < minutes < 10:
+            out.append(((*where, "autotermination_minutes"),
+                        "'autotermination_minutes' must be 0 (never) or 10-10000"))
+        scale = res.get("autoscale")
+        if scale and scale["min_workers"] > scale["max_workers"]:
+            out.append(((*where, "autoscale"), "'autoscale': min_workers is above max_workers"))
+    return out
 
 
 def _check_references(good: dict[str, dict[str, Any]], kinds: dict[str, str],
