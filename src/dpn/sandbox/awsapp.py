@@ -43,6 +43,9 @@ def s3_operation(method: str, path: str, query: str) -> str:
     on_object = len(parts) > 1
     if "delete" in keys and method == "POST":
         return "DeleteObjects"
+    if on_object and "uploadId" in keys:
+        return {"PUT": "UploadPart", "POST": "CompleteMultipartUpload",
+                "DELETE": "AbortMultipartUpload", "GET": "ListParts"}.get(method, method)
     for key in keys:
         stem = _S3_SUBRESOURCES.get(key)
         if stem is None:

@@ -66,11 +66,21 @@ class FaultRule:
         if unknown:
             raise ValueError(f"unknown rule fields: {sorted(unknown)}")
         rule = cls(id=rule_id, **data)
-        rule.method = (rule.method or "*").upper()
-        if rule.status is not None and not (100 <= int(rule.status) <= 599):
+        rule.method = str(rule.method or "*").upper()
+        rule.status = None if rule.status is None else int(rule.status)
+        rule.count = None if rule.count is None else int(rule.count)
+        rule.retry_after = None if rule.retry_after is None else float(rule.retry_after)
+        rule.latency_ms = int(rule.latency_ms or 0)
+        rule.drop, rule.after = bool(rule.drop), bool(rule.after)
+        for name in ("path", "error_code", "message", "x_amz_target", "operation"):
+            if getattr(rule, name) is not None and not isinstance(getattr(rule, name), str):
+                raise ValueError(f"{name} must be a string")
+        if rule.status is not None and not (100 <= rule.status <= 599):
             raise ValueError("status must be an HTTP status")
-        if rule.count is not None and int(rule.count) < 0:
+        if rule.count is not None and rule.count < 0:
             raise ValueError("count must be >= 0")
+        if rule.latency_ms < 0 or (rule.retry_after is not None and rule.retry_after < 0):
+            raise ValueError("latency_ms and retry_after must be >= 0")
         try:
             rule._path_re = re.compile(rule.path or ".*")
             rule._target_re = re.compile(rule.x_amz_target) if rule.x_amz_target else None
