@@ -165,3 +165,19 @@ def test_offline_paths_import_no_platform_sdk(args: list[str], tmp_path: Path) -
                           timeout=60, env={**os.environ, "DPN_HOME": str(tmp_path / "h")})
     assert "IMPORTED=" in proc.stderr, proc.stderr
     assert proc.stderr.rsplit("IMPORTED=", 1)[1] == ""
+
+
+def test_rich_table_treats_names_as_text() -> None:
+    from dpn.blueprint import from_dict
+    from dpn.cli.render_plan import render_plan
+    from dpn.plan import make_plan
+
+    bp = from_dict({"version": 1, "metadata": {"org": "acme", "env": "dev", "project": "x1",
+                                               "region": "us-east-1"},
+                    "resources": {"c": {"type": "dbx.cluster", "name": "[bold]x[/]",
+                                        "spark_version": "15.4.x-scala2.12",
+                                        "node_type_id": "i3.xlarge"}}})
+    text = render_plan(make_plan(bp, None), "table", color=True)
+    assert "[bold]x[/]" in text and "\x1b[" in text
+    plain = render_plan(make_plan(bp, None), "table", color=False)
+    assert "\x1b[" not in plain and "+  c    dbx.cluster  [bold]x[/]" in plain

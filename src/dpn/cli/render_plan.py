@@ -44,22 +44,27 @@ def _plain(plan: Any) -> str:
 
 
 def _rich(plan: Any) -> str:
+    import shutil
+
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"Plan for {plan.stack}", show_lines=False, header_style="bold")
+    table = Table(title=f"Plan for {plan.stack}", header_style="bold")
     for col in ("", "key", "type", "name", "changes"):
         table.add_column(col)
     for action, key, rtype, name, detail in _rows(plan):
         style = STYLES[action]
-        table.add_row(f"[{style}]{SYMBOLS[action]}[/]", key, rtype, f"[{style}]{name}[/]",
-                      detail)
+        # Text, not markup: names and keys are user data
+        table.add_row(Text(SYMBOLS[action], style=style), Text(key), Text(rtype),
+                      Text(name, style=style), Text(detail))
     buf = io.StringIO()
-    console = Console(file=buf, force_terminal=True, color_system="standard", width=160)
+    width = max(80, shutil.get_terminal_size((120, 24)).columns)
+    console = Console(file=buf, force_terminal=True, color_system="standard", width=width)
     console.print(table)
-    console.print(_summary_line(plan))
+    console.print(Text(_summary_line(plan)), highlight=False)
     for w in plan.warnings:
-        console.print(f"[yellow]warning:[/] {w}", markup=True, highlight=False)
+        console.print(Text.assemble(("warning: ", "yellow"), w), highlight=False)
     return buf.getvalue()
 
 
