@@ -79,6 +79,13 @@ def test_list_paginates(clean_sandbox, workspace):
     ids = {_create(workspace, name=f"c{i}").cluster_id for i in range(5)}
     first = workspace.api_client.do("GET", "/api/2.1/clusters/list", query={"page_size": 2})
     assert len(first["clusters"]) == 2 and first["next_page_token"]
+    assert "prev_page_token" not in first
+    second = workspace.api_client.do("GET", "/api/2.1/clusters/list",
+                                     query={"page_size": 2, "page_token": first["next_page_token"]})
+    assert second["prev_page_token"]
+    back = workspace.api_client.do("GET", "/api/2.1/clusters/list",
+                                   query={"page_size": 2, "page_token": second["prev_page_token"]})
+    assert back["clusters"] == first["clusters"]
     listed = {c.cluster_id for c in workspace.clusters.list(page_size=2)}
     assert listed == ids
 

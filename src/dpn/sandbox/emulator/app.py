@@ -178,6 +178,15 @@ def check_type(name: str, value: Any, kind: type | tuple[type, ...]) -> Any:
     return value
 
 
+def prev_token(request: Request, size_field: str, default_size: int, max_size: int) -> str | None:
+    """The token of the page before the one ``request`` asked for (None on the first)."""
+    token = request.arg("page_token")
+    if not isinstance(token, str) or not re.fullmatch(r"o\d+", token) or token == "o0":
+        return None
+    size = min(optional(request, size_field, int, 0) or default_size, max_size)
+    return f"o{max(0, int(token[1:]) - size)}"
+
+
 def page(items: list[Any], request: Request, size_field: str, default_size: int,
          max_size: int) -> tuple[list[Any], str | None]:
     """Offset pagination behind an opaque ``page_token``: (this page, next token or None)."""

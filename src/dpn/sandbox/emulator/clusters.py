@@ -14,7 +14,16 @@ import string
 import time
 from typing import TYPE_CHECKING, Any
 
-from dpn.sandbox.emulator.app import USER, Request, check_type, now_ms, optional, page, require
+from dpn.sandbox.emulator.app import (
+    USER,
+    Request,
+    check_type,
+    now_ms,
+    optional,
+    page,
+    prev_token,
+    require,
+)
 from dpn.sandbox.emulator.errors import invalid, invalid_state
 
 if TYPE_CHECKING:
@@ -172,6 +181,9 @@ def list_(emu: Emulator, request: Request) -> dict[str, Any]:
     out: dict[str, Any] = {"clusters": chunk}
     if nxt:
         out["next_page_token"] = nxt
+    prev = prev_token(request, "page_size", 100, 100)
+    if prev:
+        out["prev_page_token"] = prev
     return out
 
 

@@ -7,7 +7,15 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from dpn.sandbox.emulator.app import USER, Request, check_type, now_ms, optional, page
+from dpn.sandbox.emulator.app import (
+    USER,
+    Request,
+    check_type,
+    now_ms,
+    optional,
+    page,
+    prev_token,
+)
 from dpn.sandbox.emulator.errors import invalid, missing
 
 if TYPE_CHECKING:
@@ -119,6 +127,9 @@ def list_(emu: Emulator, request: Request) -> dict[str, Any]:
         {"has_more": False}
     if nxt:
         out["next_page_token"] = nxt
+    prev = prev_token(request, "limit", 20, 100)
+    if prev:
+        out["prev_page_token"] = prev
     return out
 
 
