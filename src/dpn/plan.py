@@ -3,10 +3,11 @@
 ``make_plan(blueprint, state, live=None)``:
 
 - a resource not in state is created; one in state is compared, after resolving its
-  references, with what was read live (``live[key].props``) when ``live`` is given, else
-  with the state's props: a new name or a replace-forcing field means replace, other
-  differing fields update, nothing no-op. With ``live`` given, a key in state whose
-  ``live[key]`` is None was deleted outside dpn: it is created again, with a warning;
+  references, with what was read live (``live[key].props``) when ``live`` has the key,
+  else with the state's props: a new name or a replace-forcing field means replace, other
+  differing fields update, nothing no-op. A key in state whose ``live[key]`` is None was
+  deleted outside dpn: it is created again, with a warning. A key whose type changed is
+  an ``InputError`` (a new type needs a new key);
 - keys in state but not in the blueprint are deleted;
 - order: creates, updates, replaces and no-ops in dependency batches, then deletes in
   reverse dependency order (from the state's ``depends_on``);
@@ -26,6 +27,7 @@ from dpn import graph, model
 from dpn.blueprint.attrs import static_attrs
 from dpn.blueprint.refs import resolve
 from dpn.diffing import diff
+from dpn.errors import InputError
 from dpn.providers.base import Observed
 
 
@@ -111,7 +113,8 @@ def _thaw(value: Any) -> Any:
 def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
               live: Mapping[str, Observed | None] | None = None) -> Plan:
     """Plan ``blueprint`` against ``state`` (and ``live`` reads, if given); raises
-    ``graph.CycleError`` only for a state whose dependencies form a cycle."""
+    ``InputError`` for a key whose type changed and ``graph.CycleError`` for a state whose
+    dependencies form a cycle."""
     recorded: Mapping[str, model.ResourceState] = state.resources if state else {}
     region = blueprint.metadata.region
     attrs: dict[str, dict[str, str]] = {}
@@ -131,8 +134,12 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
                 warnings.append(f"{key}: name '{res.full_name}' is longer than {res.type} "
                                 f"allows; it is cut to '{res.name}'")
             old = recorded.get(key)
+            if old is not None and old.type != res.type:
+                raise InputError(f"resource '{key}' was of type {old.type} and is now {res.type}: "
+                                 "give the new resource a new key (the old one is then "
+                                 "deleted)")
             seen = live.get(key) if live is not None and old is not None else None
-            if old is not None and live is not None and seen is None:
+            if old is not None and live is not None and key in live and seen is None:
                 warnings.append(f"{key}: {res.type} '{old.name}' was deleted outside dpn; "
                                 "it will be created again")
                 old = None

@@ -165,3 +165,22 @@ def test_truncated_names_are_shown_in_full_in_warnings() -> None:
     plan = make_plan(bp, None)
     assert any("is longer than aws.s3_bucket allows; it is cut to" in w
                for w in plan.warnings)
+
+
+def test_live_without_a_key_falls_back_to_state() -> None:
+    bp = blueprint()
+    plan = make_plan(bp, applied(bp), {})
+    assert set(actions(plan).values()) == {"no-op"} and plan.warnings == ()
+
+
+def test_changed_type_under_the_same_key_is_refused() -> None:
+    import pytest
+
+    from dpn.errors import InputError
+
+    state = applied(blueprint())
+    bp = blueprint(landing={"type": "dbx.catalog", "domain": "landing"},
+                   db={"type": "aws.glue_database", "domain": "sales", "layer": "silver"})
+    with pytest.raises(InputError, match="'landing' was of type aws.s3_bucket and is now "
+                                         "dbx.catalog"):
+        make_plan(bp, state)
