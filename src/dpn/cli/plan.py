@@ -12,17 +12,17 @@ from dpn.errors import InputError
 
 
 def _state(app: App, stack: str) -> Any:
-    try:
-        from dpn.engine.state import StateStore
-    except ImportError:  # the state store is optional for offline plans
-        return None
+    from dpn.engine.state import StateStore
+
     return StateStore(app.home).load(stack)
 
 
 def _live(app: App, blueprint: Any, state: Any, settings: Any, sandbox: bool) -> Any:
     try:
         from dpn.engine.refresh import refresh
-    except ImportError:
+    except ModuleNotFoundError as exc:  # a build without the engine: offline plans only
+        if exc.name != "dpn.engine.refresh":
+            raise
         raise InputError("live plan needs the platforms; use --offline") from None
     from dpn.cli.common import resolve_settings
 
