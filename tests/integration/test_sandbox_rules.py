@@ -57,3 +57,20 @@ def test_rules_match_target_and_operation():
 def test_bad_rules_are_refused(bad):
     with pytest.raises(ValueError):
         FaultStore().add(bad)
+
+
+def test_a_failing_backend_answers_in_the_platform_shape():
+    from dpn.sandbox.emulator.app import Emulator
+    from dpn.sandbox.middleware import FaultMiddleware
+
+    class Failing(Emulator):
+        def __call__(self, environ, start_response):
+            raise RuntimeError("bug")
+
+    app = FaultMiddleware(Failing(token="t"))
+    seen: dict = {}
+    body = b"".join(app({"REQUEST_METHOD": "GET", "PATH_INFO": "/api/2.1/clusters/list",
+                         "QUERY_STRING": ""}, lambda status, headers: seen.update(s=status)))
+    assert seen["s"].startswith("500")
+    assert body == b'{"error_code": "INTERNAL_ERROR", "message": "internal error: RuntimeError"}'
+    assert app.store.requests()[0]["status"] == 500

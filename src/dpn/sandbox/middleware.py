@@ -78,13 +78,19 @@ class FaultMiddleware:
             captured["headers"] = headers
             return lambda data: None
 
-        result = self.backend(environ, capture)
         try:
-            body = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
+            result = self.backend(environ, capture)
+            try:
+                body = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        except Exception as exc:  # a backend bug: the platform's own 500 shape, no traceback
+            if active and rule is not None:
+                return self._fault(rule, environ, start_response, method, path, operation)
+            crash = FaultRule(id="", status=500, message=f"internal error: {type(exc).__name__}")
+            return self._fault(crash, environ, start_response, method, path, operation)
         if active and rule is not None:
             return self._fault(rule, environ, start_response, method, path, operation)
         status = int(str(captured.get("status", "500")).split(" ", 1)[0])
@@ -117,7 +123,7 @@ class FaultMiddleware:
         if rule.retry_after is not None:
             headers.append(("Retry-After", str(max(0, int(rule.retry_after)))))
         headers.append(("Content-Length", str(len(body))))
-        self._log(method, path, operation, status, rule.id)
+        self._log(method, path, operation, status, rule.id or None)
         start_response(status_line(status), headers)
         return [body]
 
