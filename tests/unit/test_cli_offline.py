@@ -181,3 +181,17 @@ def test_rich_table_treats_names_as_text() -> None:
     assert "[bold]x[/]" in text and "\x1b[" in text
     plain = render_plan(make_plan(bp, None), "table", color=False)
     assert "\x1b[" not in plain and "+  c    dbx.cluster  [bold]x[/]" in plain
+
+
+def test_plan_exits_4_while_a_transaction_is_incomplete(runner: CliRunner,
+                                                        tmp_path: Path) -> None:
+    wal = pytest.importorskip("dpn.engine.wal")
+    home = tmp_path / "home"
+    directory = wal.wal_dir(home, "acme-dev-demo")
+    directory.mkdir(parents=True, exist_ok=True)
+    writer = wal.WalWriter(directory / "tx1.jsonl")
+    writer.append(wal.Rec.BEGIN, tx="tx1", plan={})
+    writer.close()
+    result = runner.invoke(cli, ["plan", "--offline", str(EXAMPLES / "minimal.json")])
+    assert result.exit_code == 4, result.output
+    assert "incomplete transaction" in result.output

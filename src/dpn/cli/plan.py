@@ -17,6 +17,13 @@ def _state(app: App, stack: str) -> Any:
     return StateStore(app.home).load(stack)
 
 
+def _check_recovered(app: App, stack: str) -> None:
+    """Exit 4 while the stack has an incomplete transaction: its state may lie."""
+    from dpn.engine.api import check_no_incomplete
+
+    check_no_incomplete(app.home, stack)
+
+
 def _live(app: App, blueprint: Any, state: Any, settings: Any, sandbox: bool) -> Any:
     try:
         from dpn.engine.refresh import refresh
@@ -49,6 +56,7 @@ def plan(app: App, blueprint: str, offline: bool, fmt: str, out: str | None,
     from dpn.plan import make_plan
 
     bp = load(blueprint)
+    _check_recovered(app, bp.stack)
     state = _state(app, bp.stack)
     live = None if offline else _live(app, bp, state, settings, sandbox)
     result = make_plan(bp, state, live)
