@@ -16,6 +16,10 @@ def validate(app: App, blueprint: str) -> None:
     from dpn.blueprint import load
 
     bp = load(blueprint)
+    for res in bp.resources.values():
+        if res.name != res.full_name:
+            click.echo(f"note: {res.key}: name '{res.full_name}' is cut to '{res.name}'",
+                       err=True)
     click.echo(f"{blueprint}: valid ({len(bp.resources)} resources, stack {bp.stack})")
 
 
