@@ -70,6 +70,13 @@ def test_missing_required_field_is_invalid_parameter(clean_sandbox, workspace):
     with pytest.raises(InvalidParameterValue, match="spark_version"):
         workspace.api_client.do("POST", "/api/2.1/clusters/create",
                                 body={"cluster_name": "x", "node_type_id": "i3.xlarge"})
+    with pytest.raises(InvalidParameterValue, match="data_security_mode"):
+        workspace.api_client.do("POST", "/api/2.1/clusters/create", body={
+            "spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge",
+            "data_security_mode": "WIDE_OPEN"})
+    with pytest.raises(InvalidParameterValue, match="autotermination_minutes"):
+        workspace.clusters.create(spark_version="15.4.x-scala2.12", node_type_id="i3.xlarge",
+                                  num_workers=1, autotermination_minutes=5)
     with pytest.raises(InvalidParameterValue, match="Node type"):
         workspace.clusters.create(cluster_name="x", spark_version="15.4.x-scala2.12",
                                   node_type_id="no.such", num_workers=1)

@@ -61,6 +61,15 @@ SETTINGS = {  # field: accepted JSON type
 }
 
 
+ENUMS = {
+    "data_security_mode": {"DATA_SECURITY_MODE_AUTO", "DATA_SECURITY_MODE_DEDICATED",
+                           "DATA_SECURITY_MODE_STANDARD", "LEGACY_PASSTHROUGH",
+                           "LEGACY_SINGLE_USER", "LEGACY_SINGLE_USER_STANDARD",
+                           "LEGACY_TABLE_ACL", "NONE", "SINGLE_USER", "USER_ISOLATION"},
+    "runtime_engine": {"NULL", "PHOTON", "STANDARD"},
+}
+
+
 def _new_id() -> str:
     tail = "".join(random.choices(string.ascii_lowercase + string.digits, k=8))
     return time.strftime("%m%d-%H%M%S-") + tail
@@ -75,6 +84,16 @@ def _settings(request: Request) -> dict[str, Any]:
     for name, kind in SETTINGS.items():
         if request.body.get(name) is not None:
             out[name] = check_type(name, request.body[name], kind)
+    for name, allowed in ENUMS.items():
+        if name in out and out[name] not in allowed:
+            raise invalid(f"Invalid value '{out[name]}' for field '{name}'.")
+    for name in ("spark_conf", "custom_tags", "spark_env_vars"):
+        for key, value in (out.get(name) or {}).items():
+            if not isinstance(value, str):
+                raise invalid(f"Invalid value for '{name}.{key}': expected a string.")
+    if "autotermination_minutes" in out and not (
+            out["autotermination_minutes"] == 0 or 10 <= out["autotermination_minutes"] <= 10000):
+        raise invalid("autotermination_minutes must be 0 or between 10 and 10000.")
     if "instance_pool_id" not in out:
         node = out.get("node_type_id")
         if node is None:
@@ -92,7 +111,6 @@ def _settings(request: Request) -> dict[str, Any]:
         raise invalid("num_workers must be non-negative.")
     if len(out.get("custom_tags") or {}) > 45:
         raise invalid("Cluster custom_tags cannot exceed 45 tags.")
-    out.setdefault("autotermination_minutes", 120)
     out.setdefault("driver_node_type_id", out.get("node_type_id"))
     out.setdefault("cluster_name", "")
     return out
