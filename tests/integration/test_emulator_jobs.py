@@ -89,6 +89,9 @@ def test_validation(clean_sandbox, workspace):
     with pytest.raises(InvalidParameterValue, match="task_key"):
         workspace.api_client.do("POST", "/api/2.2/jobs/create",
                                 body={"name": "j", "tasks": [{"notebook_task": {}}]})
+    with pytest.raises(InvalidParameterValue, match="exactly one task type"):
+        workspace.api_client.do("POST", "/api/2.2/jobs/create",
+                                body={"name": "j", "tasks": [{"task_key": "a"}]})
     with pytest.raises(InvalidParameterValue, match="tags"):
         workspace.jobs.create(name="j", tags={f"t{i}": "v" for i in range(26)})
     with pytest.raises(InvalidParameterValue, match="new_settings"):

@@ -42,6 +42,10 @@ def _validate(settings: Any) -> dict[str, Any]:
         if task["task_key"] in seen:
             raise invalid(f"Task key {task['task_key']} is not unique.")
         seen.add(task["task_key"])
+        kinds = [k for k in task if k.endswith("_task") and task[k] is not None]
+        if len(kinds) != 1:
+            raise invalid(f"Task {task['task_key']} must set exactly one task type "
+                          f"(such as notebook_task or spark_python_task), got {len(kinds)}.")
         for dep in task.get("depends_on", []):
             if not isinstance(dep, dict) or dep.get("task_key") not in {t.get("task_key")
                                                                         for t in tasks}:
