@@ -40,6 +40,11 @@ TAG_FIELD: Mapping[str, str] = MappingProxyType({
     TABLE: "properties",
 })
 
+# Types whose create makes the object before it can carry its ownership tags (CreateBucket,
+# then PutBucketTagging). The engine checks their name is free before the intent, so that
+# recovery may claim an untagged object that an interrupted create left behind.
+TAGGED_AFTER_CREATE: frozenset[str] = frozenset({S3_BUCKET})
+
 # The parent field of each type that has one, and the parent's type.
 PARENT_FIELD: Mapping[str, tuple[str, str]] = MappingProxyType({
     GLUE_TABLE: ("database", GLUE_DATABASE),

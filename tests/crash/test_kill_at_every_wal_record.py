@@ -1,5 +1,6 @@
 """SIGKILL a real ``dpn create`` right after each WAL record of an 8-resource create, then
-``dpn recover``: the platforms must equal the state, with no orphan, every time."""
+``dpn recover``: the platforms must equal the state, with no orphan, every time, and a
+following ``dpn update`` reaches the blueprint."""
 
 from __future__ import annotations
 
@@ -10,47 +11,42 @@ import pytest
 
 from dpn.engine.wal import list_logs, read_wal
 
-from .harness import HERE, assert_platforms_equal_state, run
+from .harness import BLUEPRINT_EIGHT, assert_platforms_equal_state, run
 
 pytestmark = [pytest.mark.crash, pytest.mark.integration]
 
-BLUEPRINT = str(HERE / "eight.json")
 STACK = "acme-dev-crash"
+# begin, an intent and a done for each of the 8 resources, commit, end
+RECORDS = 1 + 2 * 8 + 2
 
 
-def _records_of_a_clean_create(sandbox, home) -> int:
-    done = run(sandbox, home, "create", BLUEPRINT, "--yes")
+def test_a_clean_create_writes_the_expected_records(clean_sandbox, tmp_path):
+    done = run(clean_sandbox, tmp_path, "create", BLUEPRINT_EIGHT, "--yes")
     assert done.returncode == 0, done.stderr
-    return len(read_wal(list_logs(home, STACK)[0]).records)
+    log = read_wal(list_logs(tmp_path, STACK)[0])
+    assert len(log.records) == RECORDS
+    assert [r["record"] for r in log.records].count("intent") == 8
 
 
-def test_kill_after_every_record_then_recover(clean_sandbox, s3, glue, workspace, tmp_path):
+@pytest.mark.parametrize("n", range(1, RECORDS))
+def test_kill_after_record_then_recover(n, clean_sandbox, s3, glue, workspace, tmp_path):
     sandbox = clean_sandbox
-    total = _records_of_a_clean_create(sandbox, tmp_path / "probe")
-    assert total >= 1 + 2 * 8 + 2
-    run(sandbox, tmp_path / "probe", "delete", BLUEPRINT, "--yes", "--force-empty")
-    outcomes = {}
-    for n in range(1, total):
-        home = tmp_path / f"k{n}"
-        killed = run(sandbox, home, "create", BLUEPRINT, "--yes",
-                     DPN_TEST_CRASH_AFTER_RECORD=str(n))
-        assert killed.returncode == -signal.SIGKILL, (n, killed.stderr)
-        assert "Traceback" not in killed.stderr
-        blocked = run(sandbox, home, "create", BLUEPRINT, "--yes")
-        assert blocked.returncode == 4, (n, blocked.stderr)
-        status = run(sandbox, home, "status", "--format", "json")
-        assert status.returncode == 4
-        assert json.loads(status.stdout)["stacks"][0]["incomplete"]
-        recovered = run(sandbox, home, "recover", "--format", "json")
-        assert recovered.returncode == 0, (n, recovered.stderr)
-        outcomes[n] = json.loads(recovered.stdout)["recovered"][0]["outcome"]
-        assert_platforms_equal_state(home, STACK, s3, glue, workspace)
-        # the stack is usable again: converge, then tear down for the next kill
-        again = run(sandbox, home, "update", BLUEPRINT, "--yes")
-        assert again.returncode == 0, (n, again.stderr)
-        assert_platforms_equal_state(home, STACK, s3, glue, workspace)
-        gone = run(sandbox, home, "delete", BLUEPRINT, "--yes", "--force-empty")
-        assert gone.returncode == 0, (n, gone.stderr)
-        assert_platforms_equal_state(home, STACK, s3, glue, workspace)
-    # kills before the commit point roll back, kills after it complete
-    assert "rolled_back" in outcomes.values() and "committed" in outcomes.values()
+    killed = run(sandbox, tmp_path, "create", BLUEPRINT_EIGHT, "--yes",
+                 DPN_TEST_CRASH_AFTER_RECORD=str(n))
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    blocked = run(sandbox, tmp_path, "create", BLUEPRINT_EIGHT, "--yes")
+    assert blocked.returncode == 4, blocked.stderr
+    assert "dpn recover" in blocked.stderr and "Traceback" not in blocked.stderr
+    status = run(sandbox, tmp_path, "status", "--format", "json")
+    assert status.returncode == 4
+    assert json.loads(status.stdout)["stacks"][0]["incomplete"]
+    recovered = run(sandbox, tmp_path, "recover", "--format", "json")
+    assert recovered.returncode == 0, recovered.stderr
+    outcome = json.loads(recovered.stdout)["recovered"][0]["outcome"]
+    # the commit record is number RECORDS - 1: kills before it roll back, after it complete
+    assert outcome == ("committed" if n >= RECORDS - 1 else "rolled_back")
+    assert_platforms_equal_state(tmp_path, STACK, s3, glue, workspace)
+    again = run(sandbox, tmp_path, "update", BLUEPRINT_EIGHT, "--yes")
+    assert again.returncode == 0, again.stderr
+    live = assert_platforms_equal_state(tmp_path, STACK, s3, glue, workspace)
+    assert len(live) == 8

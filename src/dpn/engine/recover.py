@@ -20,7 +20,7 @@ from dpn.engine.transaction import (
 )
 from dpn.engine.undo import undo_all
 from dpn.engine.wal import Rec, WalLog, WalWriter, truncate_torn
-from dpn.model import StackState
+from dpn.model import STACK_TAG, StackState
 from dpn.providers.base import Spec
 
 
@@ -90,6 +90,10 @@ def recover(engine: Engine, log: WalLog, *, dry_run: bool = False) -> Recovery:
     result = Recovery(tx=log.tx, committed=log.committed)
     rp = replay(log)
     _resolve_unknown(engine, stack, rp, result)
+    # undo order comes from the plan: a parent's undo waits for every child's
+    planned = {o["key"]: list(o.get("depends_on") or ()) for o in log.begin.get("ops", [])}
+    for entry in rp.entries.values():
+        entry["depends_on"] = planned.get(entry["key"], entry.get("depends_on") or [])
     if not dry_run:
         truncate_torn(log)
     wal = None if dry_run else WalWriter(log.path, start_seq=log.last_seq)
@@ -113,7 +117,11 @@ def _resolve_unknown(engine: Engine, stack: str, rp: _Replay, result: Recovery) 
             spec = Spec(key=key, type=raw["type"], name=raw["name"], props=raw["props"],
                         token=raw.get("token", ""))
             found = engine.call(key, "find", lambda s=spec: provider.find(s))
-            if found is not None and found.owned_by(stack, key):
+            # an object that was absent before the call and carries no owner yet was made by
+            # the interrupted call itself (its type is tagged after it is created)
+            claimed = (found is not None and intent.get("absent_before")
+                       and STACK_TAG not in found.tags)
+            if found is not None and (found.owned_by(stack, key) or claimed):
                 result.actions.append(f"{key}: create had taken effect ({found.id})")
                 rp.add(key, {"key": key, "op": "create", "action": intent["action"],
                              "type": raw["type"], "name": found.name, "id": found.id,
@@ -144,8 +152,9 @@ def _roll_back(engine: Engine, stack: str, rp: _Replay, result: Recovery,
         result.outcome = "would roll back"
         return
     assert wal is not None
-    if not undo_all(engine, wal, stack, rp.entries, todo):
-        raise_incomplete(result, "the rollback could not finish")
+    problems = undo_all(engine, wal, stack, rp.entries, todo)
+    if problems:
+        raise_incomplete(result, "the rollback could not finish: " + "; ".join(problems))
     wal.append(Rec.RECOVERED, outcome="rolled_back")
     result.outcome = "rolled_back"
 

@@ -27,7 +27,9 @@ from dpn.engine.scheduler import reverse_edges, run_graph
 from dpn.engine.state import StateStore
 from dpn.engine.wal import Rec, WalWriter, wal_dir
 from dpn.errors import AlreadyExists, DpnError, OwnershipError, ProviderError, Transient
-from dpn.model import Blueprint, ResourceState, StackState, freeze, thaw
+from dpn.model import (
+    TAGGED_AFTER_CREATE, Blueprint, ResourceState, StackState, freeze, thaw,
+)
 from dpn.providers.base import Observed, Provider, Spec
 
 
@@ -158,9 +160,19 @@ class Transaction:
     def _create(self, op: Operation) -> tuple[Observed, Spec]:
         spec = self._spec(op)
         provider = self.engine.provider(op.type)
+        absent = None
+        if op.type in TAGGED_AFTER_CREATE:
+            found = self.engine.call(op.key, "find", lambda: provider.find(spec))
+            if found is not None and found.owned_by(self.stack, op.key):
+                return found, spec
+            if found is not None:
+                raise OwnershipError(
+                    f"{op.key}: {op.type} {spec.name!r} already exists and is not owned by "
+                    f"stack {self.stack!r}; choose another name or remove it")
+            absent = True
         assert self.wal is not None
         self.wal.append(Rec.INTENT, key=op.key, action="create", op="create", type=op.type,
-                        spec=_spec_json(spec))
+                        spec=_spec_json(spec), absent_before=absent)
         return create_or_adopt(self.engine, provider, spec, self.stack), spec
 
     def _live_owned(self, op: Operation) -> Observed:
@@ -209,7 +221,8 @@ class Transaction:
         reason = "cancelled" if cancelled and first is None else f"{first}"
         assert self.wal is not None
         self.engine.events(RollbackStarted(reason, len(self.done_order)))
-        ok = undo.undo_all(self.engine, self.wal, self.stack, self.done, self.done_order)
+        problems = undo.undo_all(self.engine, self.wal, self.stack, self.done, self.done_order)
+        ok = not problems
         for key in self.ops:
             if key in self.results and self.results[key].status == "done":
                 r = self.results[key]
@@ -225,6 +238,8 @@ class Transaction:
         error = None if first is None else str(first)
         if first is not None and not isinstance(first, DpnError | Transient):
             error = f"{type(first).__name__}: {first}"
+        if problems:
+            error = f"{error}; could not undo: " + "; ".join(problems)
         nothing_done = not self.done_order
         exit_code = getattr(first, "exit_code", 1) if nothing_done else 1
         return ApplyResult(self.stack, self.tx, outcome, self._ordered_results(), error=error,

@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 
 
 def undo_all(engine: Engine, wal: WalWriter, stack: str, done: Mapping[str, Mapping[str, Any]],
-             order: Sequence[str]) -> bool:
+             order: Sequence[str]) -> list[str]:
     """Undo every entry of ``done`` (keyed by node name, in completion ``order``).
-    True when all were undone."""
+    Returns what could not be undone (empty when everything was)."""
     nodes = list(order)
     dependents: dict[str, set[str]] = {}
     for node in nodes:
@@ -52,7 +52,9 @@ def undo_all(engine: Engine, wal: WalWriter, stack: str, done: Mapping[str, Mapp
         engine.events(UndoDone(entry["key"], kind))
 
     run = run_graph(nodes, waits, undo_one, parallelism=engine.parallelism)
-    return not run.failed and not run.not_started
+    problems = [f"{node}: {exc}" for node, exc in run.failed.items()]
+    problems += [f"{node}: not undone" for node in run.not_started]
+    return problems
 
 
 def undo_entry(engine: Engine, stack: str, entry: Mapping[str, Any]) -> None:
