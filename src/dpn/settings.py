@@ -24,6 +24,7 @@ class PlatformSettings:
         key = "***" if self.aws_access_key_id else None
         return (
             f"PlatformSettings(aws_profile={self.aws_profile!r}, aws_region={self.aws_region!r}, "
-            f"aws_endpoint_url={self.aws_endpoint_url!r}, aws_access_key_id={key!r}, dbx_host={self.dbx_host!r}, "
+            f"aws_endpoint_url={self.aws_endpoint_url!r}, aws_access_key_id={key!r}, "
+            f"dbx_host={self.dbx_host!r}, "
             f"dbx_token={token!r}, dbx_profile={self.dbx_profile!r})"
         )

@@ -7,12 +7,14 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from dpn.cli.common import App, handle_errors, pass_app, platform_options, resolve_settings
-from dpn.engine.ops import ApplyResult, Outcome
+
+if TYPE_CHECKING:
+    from dpn.engine.ops import ApplyResult
 
 
 def _apply_options(func: Any) -> Any:
@@ -53,8 +55,8 @@ def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbo
               dry_run: bool, parallelism: int, yes: bool, lock_timeout: float, fmt: str,
               only: tuple[str, ...] = (), force_empty: bool = False) -> None:
     from dpn.blueprint import load
-    from dpn.cli.render_plan import render_plan
     from dpn.cli.progress import renderer
+    from dpn.cli.render_plan import render_plan
     from dpn.engine.api import Runner, apply
 
     blueprint = load(blueprint_path)
@@ -98,6 +100,8 @@ def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbo
 
 
 def exit_code(result: ApplyResult) -> int:
+    from dpn.engine.ops import Outcome
+
     if result.cancelled:
         return 130 if result.outcome != Outcome.NEEDS_RECOVERY else 4
     if result.outcome == Outcome.NEEDS_RECOVERY:
@@ -108,6 +112,8 @@ def exit_code(result: ApplyResult) -> int:
 
 
 def _report(result: ApplyResult, fmt: str) -> None:
+    from dpn.engine.ops import Outcome
+
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
         return

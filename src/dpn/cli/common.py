@@ -89,9 +89,11 @@ def platform_options(func: F) -> F:
         click.option("--aws-endpoint-url", default=None,
                      help="AWS endpoint (boto3 also honours AWS_ENDPOINT_URL)."),
         click.option("--dbx-host", default=None, help="Databricks workspace URL."),
-        click.option("--dbx-token", default=None, help="Databricks token (prefer DATABRICKS_TOKEN)."),
+        click.option("--dbx-token", default=None, 
+                     help="Databricks token (prefer DATABRICKS_TOKEN)."),
         click.option("--dbx-profile", default=None, help="Profile in ~/.databrickscfg."),
-        click.option("--sandbox", is_flag=True, help="Use (and if needed start) the local sandbox."),
+        click.option("--sandbox", is_flag=True, 
+                     help="Use (and if needed start) the local sandbox."),
     ]
 
     @functools.wraps(func)

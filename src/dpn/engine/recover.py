@@ -9,6 +9,7 @@ it: no orphaned resource, and the state equals the platforms.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,12 +17,15 @@ from dpn.engine.ops import Operation
 from dpn.engine.scheduler import reverse_edges, run_graph
 from dpn.engine.state import StateStore
 from dpn.engine.transaction import (
-    Engine, apply_done, delete_owned, freeze_resources,
+    Engine,
+    apply_done,
+    delete_owned,
+    freeze_resources,
 )
 from dpn.engine.undo import undo_all
 from dpn.engine.wal import Rec, WalLog, WalWriter, truncate_torn
 from dpn.model import STACK_TAG, StackState
-from dpn.providers.base import Spec
+from dpn.providers.base import Observed, Spec
 
 
 @dataclass
@@ -116,7 +120,8 @@ def _resolve_unknown(engine: Engine, stack: str, rp: _Replay, result: Recovery) 
             raw = intent["spec"]
             spec = Spec(key=key, type=raw["type"], name=raw["name"], props=raw["props"],
                         token=raw.get("token", ""))
-            found = engine.call(key, "find", lambda s=spec: provider.find(s))
+            found: Observed | None = engine.call(
+                key, "find", functools.partial(provider.find, spec))
             # an object that was absent before the call and carries no owner yet was made by
             # the interrupted call itself (its type is tagged after it is created)
             claimed = (found is not None and intent.get("absent_before")
@@ -134,7 +139,7 @@ def _resolve_unknown(engine: Engine, stack: str, rp: _Replay, result: Recovery) 
             rp.add(key, {"key": key, "op": "update", "action": "update", "type": intent["type"],
                          "id": intent["id"], "before": intent["before"], "depends_on": []})
         elif op == "replace_delete":
-            live = engine.call(key, "read", lambda i=intent: provider.read(i["id"]))
+            live = engine.call(key, "read", functools.partial(provider.read, intent["id"]))
             if live is None:
                 result.actions.append(f"{key}: old object had been deleted for a replace")
                 rp.add(f"{key}#old", {"key": key, "op": op, "id": intent["id"],

@@ -18,8 +18,16 @@ from typing import Any
 from dpn.blueprint.refs import has_unknown, resolve
 from dpn.engine import undo
 from dpn.engine.events import (
-    Committed, EventSink, OpDone, OpFailed, OpRetry, OpStarted, RollbackStarted, TxFinished,
-    TxStarted, ignore,
+    Committed,
+    EventSink,
+    OpDone,
+    OpFailed,
+    OpRetry,
+    OpStarted,
+    RollbackStarted,
+    TxFinished,
+    TxStarted,
+    ignore,
 )
 from dpn.engine.ops import ApplyResult, Operation, OpResult, Outcome, idempotency_token, new_tx_id
 from dpn.engine.retry import RetryPolicy
@@ -28,7 +36,12 @@ from dpn.engine.state import StateStore
 from dpn.engine.wal import Rec, WalWriter, wal_dir
 from dpn.errors import AlreadyExists, DpnError, OwnershipError, ProviderError, Transient
 from dpn.model import (
-    TAGGED_AFTER_CREATE, Blueprint, ResourceState, StackState, freeze, thaw,
+    TAGGED_AFTER_CREATE,
+    Blueprint,
+    ResourceState,
+    StackState,
+    freeze,
+    thaw,
 )
 from dpn.providers.base import Observed, Provider, Spec
 
