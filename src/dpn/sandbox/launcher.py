@@ -55,6 +55,12 @@ def _is_ours(pid: int) -> bool:
         os.waitpid(pid, os.WNOHANG)  # reap it if it is our exited child
     except ChildProcessError:
         pass
+    if not Path("/proc/self").exists():  # no procfs (macOS): trust the recorded pid
+        try:
+            os.kill(pid, 0)
+            return True
+        except OSError:
+            return False
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         stat = Path(f"/proc/{pid}/stat").read_text()

@@ -4,6 +4,7 @@ external clients of the real service), get, list, update (owner), delete, exists
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,25 @@ COLUMN_FIELDS = {"name": str, "type_text": str, "type_name": str, "type_json": s
                  "mask": dict}
 
 
+_SPARK_TYPES = {"LONG": "long", "INT": "integer", "SHORT": "short", "BYTE": "byte",
+                "STRING": "string", "CHAR": "string", "DOUBLE": "double", "FLOAT": "float",
+                "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMP": "timestamp",
+                "TIMESTAMP_NTZ": "timestamp_ntz", "BINARY": "binary"}
+
+
+def _type_json(column: dict[str, Any]) -> str:
+    """The Spark StructField JSON the service derives when a client sends none."""
+    type_name = str(column["type_name"]).upper()
+    spark = _SPARK_TYPES.get(type_name)
+    if spark is None and type_name == "DECIMAL":
+        spark = f"decimal({column.get('type_precision', 10)},{column.get('type_scale', 0)})"
+    field = {"name": column["name"], "type": spark or column["type_text"],
+             "nullable": column["nullable"], "metadata": {}}
+    if column.get("comment"):
+        field["metadata"] = {"comment": column["comment"]}
+    return json.dumps(field, separators=(",", ":"))
+
+
 def _columns(value: Any) -> list[dict[str, Any]]:
     check_type("columns", value, list)
     out, seen = [], set()
@@ -47,6 +67,7 @@ def _columns(value: Any) -> list[dict[str, Any]]:
         clean.setdefault("position", index)
         clean.setdefault("nullable", True)
         clean.setdefault("type_text", str(clean["type_name"]).lower())
+        clean.setdefault("type_json", _type_json(clean))
         out.append(clean)
     return out
 
