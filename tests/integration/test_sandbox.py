@@ -98,3 +98,16 @@ def test_settings_point_at_the_sandbox(sandbox):
     assert settings.dbx_host == sandbox.dbx_host and settings.dbx_token == sandbox.dbx_token
     assert settings.aws_region == "us-east-1"
     assert sandbox.dbx_token not in repr(sandbox) + repr(settings)
+
+
+def test_stop_ends_servers_whose_record_was_lost(dpn_home):
+    first = launcher.start(dpn_home)
+    (dpn_home / "sandbox.json").unlink()  # the record is lost, the processes live on
+    second = launcher.start(dpn_home)  # the orphans of this home are ended first
+    try:
+        assert not any(_alive(pid) for pid in first.pids)
+        (dpn_home / "sandbox.json").unlink()
+        assert launcher.stop(dpn_home)
+        assert not any(_alive(pid) for pid in second.pids)
+    finally:
+        launcher.stop(dpn_home)

@@ -70,6 +70,21 @@ def _is_ours(pid: int) -> bool:
     return state not in ("Z", "X") and b"dpn.sandbox.serve" in cmdline
 
 
+def _servers_of(home: Path) -> tuple[int, ...]:
+    """Live sandbox processes serving ``home``'s data dir, recorded or not (an orphan
+    whose ``sandbox.json`` was lost still holds the data dir). Empty without procfs."""
+    marker = b"\0--data-dir\0" + str(data_dir(home)).encode() + b"\0"
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"dpn.sandbox.serve" in cmdline and marker in cmdline + b"\0":
+            found.append(int(entry.name))
+    return tuple(p for p in found if _is_ours(p))
+
+
 def _healthy(url: str, timeout: float = 1.0) -> bool:
     try:
         with urllib.request.urlopen(url + "/_dpn/health", timeout=timeout) as resp:
@@ -96,7 +111,7 @@ def start(home: Path, *, token: str | None = None) -> SandboxInfo:
         if running is not None:
             return running
         previous = read_info(home)
-        _kill((previous.pids if previous else ()), wait_s=3.0)
+        _kill(tuple({*(previous.pids if previous else ()), *_servers_of(home)}), wait_s=3.0)
         token = token or (previous.dbx_token if previous else None) or \
             "dapi" + secrets.token_hex(16)
         directory = data_dir(home)
@@ -157,9 +172,10 @@ def stop(home: Path) -> bool:
     home = Path(home)
     with _launch_lock(home):
         info = read_info(home)
-        if info is None:
+        orphans = _servers_of(home)
+        if info is None and not orphans:
             return False
-        stopped = _kill(info.pids, wait_s=5.0)
+        stopped = _kill(tuple({*(info.pids if info else ()), *orphans}), wait_s=5.0)
         remove_info(home)
         for platform in PLATFORMS:
             (data_dir(home) / f"{platform}.ready").unlink(missing_ok=True)
