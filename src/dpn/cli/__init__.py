@@ -42,13 +42,16 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="dpn")
 @click.option("--home", type=click.Path(file_okay=False), default=default_home,
               show_default="$DPN_HOME or ~/.dpn", help="Where state, WAL and locks live.")
+@click.option("--backend", envvar="DPN_BACKEND", default=None, metavar="local|s3://BUCKET/PREFIX",
+              help="Where state, WAL and locks live (default: local, under --home).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.option("--no-color", is_flag=True, help="No colours (also NO_COLOR).")
 @click.pass_context
-def cli(ctx: click.Context, home: str, debug: bool, no_color: bool) -> None:
+def cli(ctx: click.Context, home: str, backend: str | None, debug: bool,
+        no_color: bool) -> None:
     """Provision a data platform across AWS and Databricks from one JSON blueprint."""
     color = not no_color and "NO_COLOR" not in os.environ
-    ctx.obj = App(home=Path(home).expanduser(), debug=debug, color=color)
+    ctx.obj = App(home=Path(home).expanduser(), debug=debug, color=color, backend=backend)
 
 
 def main() -> None:

@@ -61,9 +61,10 @@ def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbo
 
     blueprint = load(blueprint_path)
     events = renderer(fmt, app.color)
-    runner = Runner(home=app.home, settings=resolve_settings(app, settings, sandbox),
-                    events=events or (lambda e: None), parallelism=parallelism,
-                    lock_timeout=lock_timeout)
+    resolved = resolve_settings(app, settings, sandbox)
+    runner = Runner(home=app.home, settings=resolved, events=events or (lambda e: None),
+                    parallelism=parallelism, lock_timeout=lock_timeout,
+                    store=app.store(resolved))
 
     def confirm(plan: Any) -> bool:
         if fmt != "json":

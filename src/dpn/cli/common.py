@@ -24,6 +24,13 @@ class App:
     home: Path
     debug: bool
     color: bool
+    backend: str | None = None
+
+    def store(self, settings: PlatformSettings | None = None) -> Any:
+        """The state/WAL/lock backend (``--backend``; default: the local home)."""
+        from dpn.engine.store import open_store
+
+        return open_store(self.home, self.backend, settings)
 
     def err(self, message: str) -> None:
         click.secho(message, fg="red" if self.color else None, err=True)

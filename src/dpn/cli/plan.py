@@ -12,26 +12,19 @@ from dpn.errors import InputError
 
 
 def _state(app: App, stack: str) -> Any:
-    from dpn.engine.state import StateStore
-
-    return StateStore(app.home).load(stack)
+    return app.store().load_state(stack)
 
 
 def _check_recovered(app: App, stack: str) -> None:
     """Exit 4 while the stack has an incomplete transaction: its state may lie."""
     from dpn.engine.api import check_no_incomplete
 
-    check_no_incomplete(app.home, stack)
+    check_no_incomplete(app.store(), stack)
 
 
 def _live(app: App, blueprint: Any, state: Any, settings: Any, sandbox: bool) -> Any:
-    try:
-        from dpn.engine.refresh import refresh
-    except ModuleNotFoundError as exc:  # a build without the engine: offline plans only
-        if exc.name != "dpn.engine.refresh":
-            raise
-        raise InputError("live plan needs the platforms; use --offline") from None
     from dpn.cli.common import resolve_settings
+    from dpn.engine.refresh import refresh
 
     return refresh(blueprint, state, resolve_settings(app, settings, sandbox), app.home)
 

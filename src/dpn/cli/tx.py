@@ -22,7 +22,7 @@ def status(app: App, stack: str | None, fmt: str) -> None:
     """Stacks, resource counts, lock holder, incomplete transactions."""
     from dpn.engine.api import status as stack_status
 
-    rows = stack_status(app.home, stack)
+    rows = stack_status(app.store(), stack)
     if fmt == "json":
         click.echo(json.dumps({"stacks": [r.to_json() for r in rows]}, indent=2))
     elif not rows:
@@ -56,20 +56,20 @@ def status(app: App, stack: str | None, fmt: str) -> None:
 def recover(app: App, stack: str | None, tx: str | None, dry_run: bool, lock_timeout: float,
             fmt: str, settings: Any, sandbox: bool) -> None:
     """Resolve every incomplete transaction: roll back or complete it."""
-    from dpn.engine import wal
     from dpn.engine.api import Runner, recover_stack, status
 
-    stacks = [stack] if stack else [s.stack for s in status(app.home) if s.incomplete]
+    store = app.store(settings)
+    stacks = [stack] if stack else [s.stack for s in status(store) if s.incomplete]
     if tx and not stack:
         raise InputError("--tx needs --stack")
-    if not any(wal.incomplete(app.home, s) for s in stacks):
+    if not any(store.incomplete(s) for s in stacks):
         if fmt == "json":
             click.echo(json.dumps({"recovered": []}))
         else:
             click.echo("nothing to recover")
         return
     runner = Runner(home=app.home, settings=resolve_settings(app, settings, sandbox),
-                    lock_timeout=lock_timeout)
+                    lock_timeout=lock_timeout, store=store)
     done = []
     for name in stacks:
         for rec in recover_stack(runner, name, tx=tx, dry_run=dry_run,
@@ -98,7 +98,6 @@ def recover(app: App, stack: str | None, tx: str | None, dry_run: bool, lock_tim
 def read(app: App, ref: str, rtype: str | None, blueprint: str | None, stack: str | None,
          fmt: str, settings: Any, sandbox: bool) -> None:
     """A resource by key (with --blueprint or --stack) or by name or id (with --type)."""
-    from dpn.engine.state import StateStore
     from dpn.providers import registry
 
     region = settings.aws_region or "us-east-1"
@@ -112,7 +111,7 @@ def read(app: App, ref: str, rtype: str | None, blueprint: str | None, stack: st
         if not stack:
             raise InputError("read by key needs --blueprint or --stack (or --type to read "
                              "by name or id)")
-        state = StateStore(app.home).load(stack)
+        state = app.store(settings).load_state(stack)
         if state is None or ref not in state.resources:
             raise InputError(f"{ref!r} is not a resource of stack {stack!r}")
         record = state.resources[ref]

@@ -11,14 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dpn.engine import wal
 from dpn.engine.events import EventSink, ignore
-from dpn.engine.lock import StackLock, current_holder
 from dpn.engine.ops import ApplyResult, Operation, Outcome
 from dpn.engine.recover import Recovery, recover
 from dpn.engine.refresh import refresh_state
 from dpn.engine.retry import RetryPolicy
-from dpn.engine.state import StateStore
+from dpn.engine.store import LocalStore, Store
 from dpn.engine.transaction import Engine, Transaction
 from dpn.errors import InputError, RecoveryNeeded
 from dpn.model import Blueprint, StackState
@@ -43,6 +41,11 @@ class Runner:
     cancel: threading.Event = field(default_factory=threading.Event)
     providers: ProviderFactory | None = None   # injectable; default builds from settings
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    store: Store = field(default=None)  # type: ignore[assignment]  # default: LocalStore(home)
+
+    def __post_init__(self) -> None:
+        if self.store is None:
+            self.store = LocalStore(self.home)
 
     def build_providers(self, types: Iterable[str], region: str) -> dict[str, Provider]:
         if self.providers is not None:
@@ -53,11 +56,14 @@ class Runner:
 
     def engine(self, providers: dict[str, Provider]) -> Engine:
         return Engine(home=self.home, providers=providers, events=self.events,
-                      parallelism=self.parallelism, retry=self.retry, cancel=self.cancel)
+                      parallelism=self.parallelism, retry=self.retry, cancel=self.cancel,
+                      store=self.store)
 
 
-def check_no_incomplete(home: Path, stack: str) -> None:
-    pending = wal.incomplete(home, stack)
+def check_no_incomplete(store: Store | Path, stack: str) -> None:
+    if not isinstance(store, Store):
+        store = LocalStore(store)
+    pending = store.incomplete(stack)
     if pending:
         ids = ", ".join(log.tx for log in pending)
         raise RecoveryNeeded(f"stack {stack!r} has an incomplete transaction ({ids}); "
@@ -105,7 +111,7 @@ def prepare(runner: Runner, blueprint: Blueprint, mode: str, *, offline: bool = 
     """Refresh and plan (the caller holds the lock, or does not need one)."""
     from dpn.plan import make_plan
 
-    state = StateStore(runner.home).load(blueprint.stack)
+    state = runner.store.load_state(blueprint.stack)
     unknown = [k for k in only if not state or k not in state.resources]
     if unknown:
         raise InputError(f"--only: not in the stack's state: {', '.join(unknown)}")
@@ -142,9 +148,9 @@ def apply(runner: Runner, blueprint: Blueprint, mode: str, *, only: Sequence[str
           confirm: Callable[[Plan], bool] = lambda plan: True) -> tuple[Plan, ApplyResult]:
     """Plan and apply ``mode`` (create, update, delete) for the blueprint's stack."""
     stack = blueprint.stack
-    lock = StackLock(runner.home, stack, timeout=runner.lock_timeout)
+    lock = runner.store.lock(stack, timeout=runner.lock_timeout)
     with lock:
-        check_no_incomplete(runner.home, stack)
+        check_no_incomplete(runner.store, stack)
         prepared, providers = prepare(runner, blueprint, mode, only=only)
         if dry_run or not prepared.operations:
             return prepared.plan, ApplyResult(stack, None, Outcome.COMMITTED)
@@ -159,8 +165,8 @@ def apply(runner: Runner, blueprint: Blueprint, mode: str, *, only: Sequence[str
 def recover_stack(runner: Runner, stack: str, *, region: str = "us-east-1",
                   tx: str | None = None, dry_run: bool = False) -> list[Recovery]:
     """Resolve every incomplete transaction of ``stack`` (or only ``tx``)."""
-    with StackLock(runner.home, stack, timeout=runner.lock_timeout):
-        logs = [log for log in wal.incomplete(runner.home, stack) if tx in (None, log.tx)]
+    with runner.store.lock(stack, timeout=runner.lock_timeout):
+        logs = [log for log in runner.store.incomplete(stack) if tx in (None, log.tx)]
         if tx is not None and not logs:
             raise InputError(f"no incomplete transaction {tx!r} in stack {stack!r}")
         out = []
@@ -186,26 +192,22 @@ class StackStatus:
                 "error": self.error}
 
 
-def status(home: Path, stack: str | None = None) -> list[StackStatus]:
-    store = StateStore(home)
-    stacks = [stack] if stack else sorted(set(store.stacks()) | set(_wal_stacks(home)))
+def status(store: Store | Path, stack: str | None = None) -> list[StackStatus]:
+    if not isinstance(store, Store):
+        store = LocalStore(store)
+    stacks = [stack] if stack else store.stacks()
     out = []
     for name in stacks:
         counts: dict[str, int] = {}
         serial, error = 0, None
         try:
-            state = store.load(name)
+            state = store.load_state(name)
             if state:
                 serial = state.serial
                 for r in state.resources.values():
                     counts[r.type] = counts.get(r.type, 0) + 1
-            pending = tuple(log.tx for log in wal.incomplete(home, name))
+            pending = tuple(log.tx for log in store.incomplete(name))
         except Exception as exc:  # a damaged file is reported, not fatal to status
             error, pending = str(exc), ()
-        out.append(StackStatus(name, serial, counts, current_holder(home, name), pending, error))
+        out.append(StackStatus(name, serial, counts, store.holder(name), pending, error))
     return out
-
-
-def _wal_stacks(home: Path) -> list[str]:
-    d = Path(home) / "wal"
-    return [p.name for p in d.iterdir() if p.is_dir()] if d.is_dir() else []

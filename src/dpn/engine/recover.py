@@ -15,7 +15,7 @@ from typing import Any
 
 from dpn.engine.ops import Operation
 from dpn.engine.scheduler import reverse_edges, run_graph
-from dpn.engine.state import StateStore
+from dpn.engine.store import WalSink
 from dpn.engine.transaction import (
     Engine,
     apply_done,
@@ -23,7 +23,7 @@ from dpn.engine.transaction import (
     freeze_resources,
 )
 from dpn.engine.undo import undo_all
-from dpn.engine.wal import Rec, WalLog, WalWriter, truncate_torn
+from dpn.engine.wal import Rec, WalLog
 from dpn.model import STACK_TAG, StackState
 from dpn.providers.base import Observed, Spec
 
@@ -99,8 +99,8 @@ def recover(engine: Engine, log: WalLog, *, dry_run: bool = False) -> Recovery:
     for entry in rp.entries.values():
         entry["depends_on"] = planned.get(entry["key"], entry.get("depends_on") or [])
     if not dry_run:
-        truncate_torn(log)
-    wal = None if dry_run else WalWriter(log.path, start_seq=log.last_seq)
+        engine.store.truncate_torn(log)
+    wal = None if dry_run else engine.store.wal_writer(stack, log.tx, start_seq=log.last_seq)
     try:
         if log.committed:
             _complete(engine, log, rp, result, wal, dry_run=dry_run)
@@ -148,7 +148,7 @@ def _resolve_unknown(engine: Engine, stack: str, rp: _Replay, result: Recovery) 
 
 
 def _roll_back(engine: Engine, stack: str, rp: _Replay, result: Recovery,
-               wal: WalWriter | None, *, dry_run: bool) -> None:
+               wal: WalSink | None, *, dry_run: bool) -> None:
     todo = [n for n in rp.order if n not in rp.undone]
     for node in reversed(todo):
         entry = rp.entries[node]
@@ -165,10 +165,10 @@ def _roll_back(engine: Engine, stack: str, rp: _Replay, result: Recovery,
 
 
 def _complete(engine: Engine, log: WalLog, rp: _Replay, result: Recovery,
-              wal: WalWriter | None, *, dry_run: bool) -> None:
+              wal: WalSink | None, *, dry_run: bool) -> None:
     stack = log.begin["stack"]
-    store = StateStore(engine.home)
-    base = store.load(stack) or StackState(stack=stack)
+    store = engine.store
+    base = store.load_state(stack) or StackState(stack=stack)
     pre = [e for e in rp.entries.values() if e.get("op") in ("create", "update")]
     state = apply_done(base, pre)
     ops = [Operation.from_json(o) for o in log.begin["ops"]]
@@ -195,7 +195,7 @@ def _complete(engine: Engine, log: WalLog, rp: _Replay, result: Recovery,
     waits = reverse_edges(by_key, {k: v.depends_on for k, v in by_key.items()})
     run_graph(list(by_key), waits, delete_one, parallelism=engine.parallelism)
     remaining = {k: v for k, v in state.resources.items() if k not in deleted}
-    store.save(StackState(stack, base.serial, freeze_resources(remaining)), tx=log.tx)
+    store.save_state(StackState(stack, base.serial, freeze_resources(remaining)), tx=log.tx)
     result.left = sorted(set(by_key) - deleted)
     assert wal is not None
     wal.append(Rec.RECOVERED, outcome="committed", left=result.left)

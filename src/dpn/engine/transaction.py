@@ -32,8 +32,8 @@ from dpn.engine.events import (
 from dpn.engine.ops import ApplyResult, Operation, OpResult, Outcome, idempotency_token, new_tx_id
 from dpn.engine.retry import RetryPolicy
 from dpn.engine.scheduler import reverse_edges, run_graph
-from dpn.engine.state import StateStore
-from dpn.engine.wal import Rec, WalWriter, wal_dir
+from dpn.engine.store import LocalStore, Store, WalSink
+from dpn.engine.wal import Rec
 from dpn.errors import AlreadyExists, DpnError, OwnershipError, ProviderError, Transient
 from dpn.model import (
     TAGGED_AFTER_CREATE,
@@ -52,10 +52,15 @@ class Engine:
 
     home: Path
     providers: Mapping[str, Provider]
+    store: Store = field(default=None)  # type: ignore[assignment]
     events: EventSink = ignore
     parallelism: int = 8
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     cancel: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        if self.store is None:
+            self.store = LocalStore(self.home)
 
     def provider(self, rtype: str) -> Provider:
         return self.providers[rtype]
@@ -83,14 +88,14 @@ class Transaction:
         self.done: dict[str, dict[str, Any]] = {}   # key -> done record fields (pre-commit)
         self.done_order: list[str] = []
         self._mutex = threading.Lock()
-        self.wal: WalWriter | None = None
+        self.wal: WalSink | None = None
 
     # -- the whole run ------------------------------------------------------------------
 
     def run(self) -> ApplyResult:
         pre = [op.key for op in self.ops.values() if op.action != "delete"]
         dels = [op.key for op in self.ops.values() if op.action == "delete"]
-        self.wal = WalWriter(wal_dir(self.engine.home, self.stack) / f"{self.tx}.jsonl")
+        self.wal = self.engine.store.wal_writer(self.stack, self.tx)
         try:
             self.wal.append(Rec.BEGIN, tx=self.tx, stack=self.stack,
                             base_serial=self.base.serial,
@@ -103,7 +108,7 @@ class Transaction:
                 return self._rollback(run.failed, cancelled=run.stopped)
             self.wal.append(Rec.COMMIT)
             self.engine.events(Committed(self.tx))
-            state = StateStore(self.engine.home).save(self._committed_state(), tx=self.tx)
+            state = self.engine.store.save_state(self._committed_state(), tx=self.tx)
             return self._delete_phase(dels, state)
         finally:
             self.wal.close()
@@ -295,7 +300,7 @@ class Transaction:
                         stop=self.engine.cancel.is_set)
         if deleted:
             remaining = {k: v for k, v in state.resources.items() if k not in deleted}
-            state = StateStore(self.engine.home).save(
+            state = self.engine.store.save_state(
                 StackState(state.stack, state.serial, freeze_resources(remaining)), tx=self.tx)
         for key in run.not_started:
             self.results[key] = OpResult(key, "delete", "not_started", self.ops[key].id)
@@ -332,7 +337,7 @@ def create_or_adopt(engine: Engine, provider: Provider, spec: Spec, stack: str) 
         raise
 
 
-def delete_owned(engine: Engine, wal: WalWriter | None, stack: str, op: Operation,
+def delete_owned(engine: Engine, wal: WalSink | None, stack: str, op: Operation,
                  *, force_empty: bool) -> bool:
     """Delete a stack resource after checking it is ours. True if it was already gone."""
     provider = engine.provider(op.type)

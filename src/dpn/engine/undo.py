@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 from dpn.engine.events import UndoDone, UndoFailed, UndoStarted
 from dpn.engine.scheduler import run_graph
-from dpn.engine.wal import Rec, WalWriter
+from dpn.engine.wal import Rec
 from dpn.model import freeze
 from dpn.providers.base import Spec
 
 if TYPE_CHECKING:
+    from dpn.engine.store import WalSink
     from dpn.engine.transaction import Engine
 
 
-def undo_all(engine: Engine, wal: WalWriter, stack: str, done: Mapping[str, Mapping[str, Any]],
+def undo_all(engine: Engine, wal: WalSink, stack: str, done: Mapping[str, Mapping[str, Any]],
              order: Sequence[str]) -> list[str]:
     """Undo every entry of ``done`` (keyed by node name, in completion ``order``).
     Returns what could not be undone (empty when everything was)."""
