@@ -208,3 +208,25 @@ def test_recover_completes_a_committed_transaction(runner, platform):
     assert rec.outcome == "committed"
     assert ("dbx.job", "dev-lake-nightly") not in objects(platform)
     assert "job" not in StateStore(runner.home).load(STACK).resources
+
+
+def test_import_adopts_an_untagged_object_and_rollback_restores_it(runner, platform):
+    from dpn.engine.ops import Operation
+    from dpn.engine.transaction import Engine, Transaction
+    from dpn.providers.base import Spec
+
+    bp = three()
+    res = bp.resources["bucket"]
+    providers = platform.providers()
+    providers[res.type].create(Spec("bucket", res.type, res.name, freeze({"tags": {}})))
+    engine = Engine(home=runner.home, providers=providers, retry=runner.retry)
+    op = Operation("bucket", res.type, res.name, "import", (), res.name)
+    result = Transaction(engine, STACK, None, bp, [op]).run()
+    assert result.ok
+    obj = platform.objects[(res.type, res.name)]
+    assert obj["props"]["tags"]["dpn:stack"] == STACK
+    assert StateStore(runner.home).load(STACK).resources["bucket"].id == res.name
+    # an object that another stack owns is refused
+    obj["props"]["tags"] = {"dpn:stack": "other-stack", "dpn:key": "x"}
+    result = Transaction(engine, STACK, StateStore(runner.home).load(STACK), bp, [op]).run()
+    assert result.outcome == "rolled_back" and "not tagged as owned" in result.error

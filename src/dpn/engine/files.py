@@ -19,7 +19,14 @@ def check_stack_id(stack: str) -> str:
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) with mode 0700 and return it."""
+    """Create ``path`` (and missing parents, each 0700) and return it."""
+    missing = []
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for part in reversed(missing):
+        part.mkdir(mode=0o700, exist_ok=True)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         os.chmod(path, 0o700)

@@ -15,6 +15,7 @@ class Action:
     UPDATE = "update"
     REPLACE = "replace"
     DELETE = "delete"
+    IMPORT = "import"    # adopt an existing object: add the ownership tags, record it
 
 
 class Outcome:

@@ -36,6 +36,7 @@ from dpn.engine.store import LocalStore, Store, WalSink
 from dpn.engine.wal import Rec
 from dpn.errors import AlreadyExists, DpnError, OwnershipError, ProviderError, Transient
 from dpn.model import (
+    STACK_TAG,
     TAGGED_AFTER_CREATE,
     Blueprint,
     ResourceState,
@@ -125,13 +126,15 @@ class Transaction:
                 obs, spec = self._create(op)
             elif op.action == "update":
                 obs, spec, before = self._update(op)
+            elif op.action == "import":
+                obs, spec, before = self._update(op, adopt=True)
             else:
                 obs, spec = self._replace(op)
         except Exception as exc:
             self._record_failed(op, exc)
             raise
         fields = {"key": key, "action": op.action,
-                  "op": "update" if op.action == "update" else "create",
+                  "op": "update" if op.action in ("update", "import") else "create",
                   "type": op.type, "name": obs.name,
                   "id": obs.id, "attrs": dict(obs.attrs), "props": thaw(spec.props),
                   "depends_on": list(op.depends_on)}
@@ -193,24 +196,29 @@ class Transaction:
                         spec=_spec_json(spec), absent_before=absent)
         return create_or_adopt(self.engine, provider, spec, self.stack), spec
 
-    def _live_owned(self, op: Operation) -> Observed:
+    def _live_owned(self, op: Operation, *, adopt: bool = False) -> Observed:
         assert op.id is not None
         provider = self.engine.provider(op.type)
         live = self.engine.call(op.key, "read", lambda: provider.read(op.id or ""))
         if live is None:
             raise ProviderError(f"{op.key}: {op.type} {op.id} was deleted outside dpn; "
                                 "run 'dpn plan' to see the drift, then 'dpn update'")
+        if adopt and (STACK_TAG not in live.tags or live.owned_by(self.stack, op.key)):
+            return live  # import: an object no stack owns yet (or ours already)
         if not live.owned_by(self.stack, op.key):
             raise OwnershipError(f"{op.key}: {op.type} {op.id} is not tagged as owned by stack "
                                  f"{self.stack!r} and key {op.key!r}; dpn will not change it")
         return live
 
-    def _update(self, op: Operation) -> tuple[Observed, Spec, dict[str, Any]]:
+    def _update(self, op: Operation, *, adopt: bool = False
+                ) -> tuple[Observed, Spec, dict[str, Any]]:
+        """Update in place; with ``adopt`` (import), the object may be untagged: the update
+        adds the ownership tags, and a rollback restores it as it was."""
         spec = self._spec(op)
         provider = self.engine.provider(op.type)
-        live = self._live_owned(op)
+        live = self._live_owned(op, adopt=adopt)
         assert self.wal is not None
-        self.wal.append(Rec.INTENT, key=op.key, action="update", op="update", type=op.type,
+        self.wal.append(Rec.INTENT, key=op.key, action=op.action, op="update", type=op.type,
                         id=op.id, before=_observed_json(live), spec=_spec_json(spec))
         obs = self.engine.call(op.key, "update", lambda: provider.update(op.id or "", spec))
         return obs, spec, _observed_json(live)
