@@ -11,11 +11,18 @@
 - keys in state but not in the blueprint are deleted;
 - order: creates, updates, replaces and no-ops in dependency batches, then deletes in
   reverse dependency order (from the state's ``depends_on``);
-- values known only after apply (a new cluster's id) show as ``dpn.model.UNKNOWN``.
+- values known only after apply (a new cluster's id) show as ``dpn.model.UNKNOWN``;
+- drift (with ``live``): a change whose live props differ from the recorded ones lists
+  those fields in ``drift``; one whose object is gone has ``deleted_outside`` set.
+  ``Plan.drift_report()`` lists both, for ``dpn drift``;
+- ``Plan.serial`` is the state serial the plan was made against and ``Plan.digest`` a
+  fingerprint of the blueprint's resources: ``dpn update --plan`` refuses a saved plan
+  when either moved.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -55,11 +62,27 @@ class Change:
     after: Mapping[str, Any] | None
     diff_fields: tuple[str, ...] = ()
     id: str | None = None
+    drift: tuple[str, ...] = ()      # fields changed outside dpn (live differs from state)
+    deleted_outside: bool = False    # the recorded object no longer exists live
 
     def to_json(self) -> dict[str, Any]:
-        return {"key": self.key, "type": self.type, "name": self.name,
-                "action": self.action.value, "depends_on": list(self.depends_on),
-                "before": _thaw(self.before), "after": _thaw(self.after)}
+        out = {"key": self.key, "type": self.type, "name": self.name,
+               "action": self.action.value, "depends_on": list(self.depends_on),
+               "before": _thaw(self.before), "after": _thaw(self.after)}
+        if self.drift or self.deleted_outside:
+            out["drift"] = {"fields": list(self.drift), "deleted": self.deleted_outside}
+        return out
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Change:
+        """A change as ``to_json`` wrote it (``dpn update --plan``)."""
+        drift = raw.get("drift") or {}
+        return cls(key=str(raw["key"]), type=str(raw["type"]), name=str(raw["name"]),
+                   action=Action(raw["action"]),
+                   depends_on=tuple(str(d) for d in raw.get("depends_on") or ()),
+                   before=raw.get("before"), after=raw.get("after"),
+                   drift=tuple(drift.get("fields") or ()),
+                   deleted_outside=bool(drift.get("deleted")))
 
 
 @dataclass(frozen=True)
@@ -67,6 +90,21 @@ class Plan:
     stack: str
     changes: tuple[Change, ...]
     warnings: tuple[str, ...] = ()
+    serial: int = 0    # the state serial the plan was made against (0: no state yet)
+    digest: str = ""   # blueprint_digest() of the planned blueprint
+
+    @property
+    def drifted(self) -> bool:
+        """True when some recorded object was changed or deleted outside dpn."""
+        return any(c.drift or c.deleted_outside for c in self.changes)
+
+    def drift_report(self) -> list[dict[str, Any]]:
+        """One entry per drifted resource: ``kind`` is ``changed`` (``fields`` lists what
+        differs live from state) or ``deleted`` (the object is gone)."""
+        return [{"key": c.key, "type": c.type, "name": c.name, "id": c.id,
+                 "kind": "deleted" if c.deleted_outside else "changed",
+                 "fields": list(c.drift), "action": c.action.value}
+                for c in self.changes if c.drift or c.deleted_outside]
 
     def summary(self) -> dict[str, int]:
         """How many changes of each action, every action present (SPEC section 5)."""
@@ -83,7 +121,20 @@ class Plan:
     def to_json(self) -> dict[str, Any]:
         """The plan as JSON-ready data in the stable shape of SPEC section 5."""
         return {"stack": self.stack, "changes": [c.to_json() for c in self.changes],
-                "summary": self.summary(), "warnings": list(self.warnings)}
+                "summary": self.summary(), "warnings": list(self.warnings),
+                "drift": self.drift_report(), "serial": self.serial, "digest": self.digest}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Plan:
+        """A plan as ``to_json`` wrote it; raises ``InputError`` for anything else."""
+        try:
+            return cls(stack=str(raw["stack"]),
+                       changes=tuple(Change.from_json(c) for c in raw["changes"]),
+                       warnings=tuple(str(w) for w in raw.get("warnings") or ()),
+                       serial=int(raw["serial"]), digest=str(raw["digest"]))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(f"not a plan written by 'dpn plan --out' ({type(exc).__name__}:"
+                             f" {exc})") from None
 
     def to_json_text(self) -> str:
         """``to_json()`` as text: one change per line (the C encoder keeps it fast)."""
@@ -95,7 +146,22 @@ class Plan:
         return (f'{{\n  "stack": {dumps(data["stack"])},\n'
                 f'  "changes": [{changes}],\n'
                 f'  "summary": {dumps(data["summary"])},\n'
-                f'  "warnings": {dumps(data["warnings"])}\n}}\n')
+                f'  "warnings": {dumps(data["warnings"])},\n'
+                f'  "drift": {dumps(data["drift"])},\n'
+                f'  "serial": {dumps(data["serial"])},\n'
+                f'  "digest": {dumps(data["digest"])}\n}}\n')
+
+
+def blueprint_digest(blueprint: model.Blueprint) -> str:
+    """A fingerprint of what the blueprint asks for: stack, keys, types, names, props and
+    dependencies (not the file's layout)."""
+    h = hashlib.sha256(blueprint.stack.encode())
+    dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                             default=_thaw).encode
+    for key, res in blueprint.resources.items():
+        h.update(dumps([key, res.type, res.name, _thaw(res.props), list(res.depends_on)])
+                 .encode())
+    return h.hexdigest()[:32]
 
 
 def _thaw(value: Any) -> Any:
@@ -139,15 +205,18 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
                                  "give the new resource a new key (the old one is then "
                                  "deleted)")
             seen = live.get(key) if live is not None and old is not None else None
+            deleted = False
             if old is not None and live is not None and key in live and seen is None:
                 warnings.append(f"{key}: {res.type} '{old.name}' was deleted outside dpn; "
                                 "it will be created again")
-                old = None
+                old, deleted = None, True
             if old is None:
                 attrs[key] = static
                 changes.append(Change(key, res.type, res.name, Action.CREATE, res.depends_on,
-                                      None, after, (), static.get("id")))
+                                      None, after, (), static.get("id"),
+                                      deleted_outside=deleted))
                 continue
+            drifted = _drift(res.type, old, seen)
             before = seen.props if seen is not None else old.props
             d = diff(res.type, before, after)
             fields = tuple(sorted({*d.update, *d.replace}))
@@ -161,12 +230,24 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
                 attrs[key] = {**dict(old.attrs), **static}
                 known_id = old.id or static.get("id")
             changes.append(Change(key, res.type, res.name, action, res.depends_on,
-                                  _thaw(before), after, fields, known_id))
+                                  _thaw(before), after, fields, known_id, drift=drifted))
 
     gone = {k: v for k, v in recorded.items() if k not in desired}
     for batch in graph.reverse_batches({k: v.depends_on for k, v in gone.items()}):
         for key in batch:
             old = recorded[key]
+            gone_live = live is not None and key in live and live[key] is None
             changes.append(Change(key, old.type, old.name, Action.DELETE, tuple(old.depends_on),
-                                  _thaw(old.props), None, (), old.id))
-    return Plan(stack=blueprint.stack, changes=tuple(changes), warnings=tuple(warnings))
+                                  _thaw(old.props), None, (), old.id,
+                                  drift=_drift(old.type, old, live.get(key) if live else None),
+                                  deleted_outside=gone_live))
+    return Plan(stack=blueprint.stack, changes=tuple(changes), warnings=tuple(warnings),
+                serial=state.serial if state else 0, digest=blueprint_digest(blueprint))
+
+
+def _drift(rtype: str, old: model.ResourceState, seen: Observed | None) -> tuple[str, ...]:
+    """The fields whose live value differs from the recorded one (empty without a read)."""
+    if seen is None:
+        return ()
+    d = diff(rtype, old.props, seen.props)
+    return tuple(sorted({*d.update, *d.replace}))

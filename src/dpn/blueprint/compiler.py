@@ -17,6 +17,7 @@ from typing import Any
 from dpn import model, naming
 from dpn.blueprint import validation
 from dpn.blueprint.attrs import ATTRS
+from dpn.blueprint.dev import with_user
 from dpn.blueprint.naming_pass import assign_names
 from dpn.blueprint.refs import REF, parse
 from dpn.blueprint.source import Locator, Path, dotted
@@ -60,8 +61,9 @@ def _metadata(doc: dict[str, Any]) -> model.Metadata | None:
         return None
 
 
-def compile_doc(doc: Any, locator: Locator) -> model.Blueprint:
-    """Validate ``doc`` and build the Blueprint; raise BlueprintError with every finding."""
+def compile_doc(doc: Any, locator: Locator, dev_user: str | None = None) -> model.Blueprint:
+    """Validate ``doc`` and build the Blueprint; raise BlueprintError with every finding.
+    ``dev_user`` (normalised, see ``dpn.blueprint.dev``) builds a development copy."""
     if not isinstance(doc, dict):
         raise BlueprintError(locator.locate([((), "a blueprint is a JSON object with "
                                                   "'version', 'metadata' and 'resources'")]))
@@ -109,9 +111,11 @@ def compile_doc(doc: Any, locator: Locator) -> model.Blueprint:
         findings.append((("resources", exc.cycle[0]), f"dependency cycle: {exc}"))
 
     meta = _metadata(doc) if top_ok else None
+    if meta is not None and dev_user:
+        meta = with_user(meta, dev_user)
     names: dict[str, naming.GeneratedName] = {}
     if meta is not None:
-        names = assign_names(doc, meta, good, parent_refs, deps, findings)
+        names = assign_names(doc, meta, good, parent_refs, deps, findings, dev_user)
     if findings:
         raise BlueprintError(locator.locate(findings))
     assert meta is not None

@@ -13,8 +13,10 @@ Finding = tuple[Path, str]
 
 def assign_names(doc: dict[str, Any], meta: model.Metadata, good: dict[str, dict[str, Any]],
                  parent_refs: dict[str, str], deps: dict[str, list[str]],
-                 findings: list[Finding]) -> dict[str, naming.GeneratedName]:
-    """The name of every resource in ``good``; problems are appended to ``findings``."""
+                 findings: list[Finding], dev_user: str | None = None
+                 ) -> dict[str, naming.GeneratedName]:
+    """The name of every resource in ``good``; problems are appended to ``findings``.
+    With ``dev_user`` (normalised), every name gets ``naming.dev_prefix``."""
     del deps
     cfg = doc.get("naming") or {}
     envs = cfg.get("environments") or list(naming.DEFAULT_ENVIRONMENTS)
@@ -37,18 +39,26 @@ def assign_names(doc: dict[str, Any], meta: model.Metadata, good: dict[str, dict
         if layer is not None and layer not in layers:
             findings.append(((*where, "layer"), f"layer '{layer}' is not one of "
                                                 f"naming.layers ({', '.join(layers)})"))
+        prefix = naming.dev_prefix(rtype, dev_user) if dev_user else ""
         explicit = res.get("name")
         if explicit is not None:
             for problem in naming.check(rtype, explicit):
                 findings.append(((*where, "name"), f"name {explicit!r} of {rtype}: {problem}"))
-            names[key] = naming.GeneratedName(explicit, explicit)
+            if prefix:
+                full = prefix + explicit
+                names[key] = naming.GeneratedName(naming.truncate(rtype, full), full)
+                for problem in naming.check(rtype, names[key].name):
+                    findings.append(((*where, "name"), f"development name "
+                                     f"'{names[key].name}' of {rtype}: {problem}"))
+            else:
+                names[key] = naming.GeneratedName(explicit, explicit)
             continue
         if rtype in bad_patterns:
             continue
         pattern = patterns[rtype]
         try:
             generated = naming.render(rtype, pattern, {**values, **{
-                t: res.get(t) for t in ("domain", "layer", "purpose", "entity")}})
+                t: res.get(t) for t in ("domain", "layer", "purpose", "entity")}}, prefix)
         except naming.MissingToken as exc:
             findings.append((where, f"resource '{key}' has no '{exc.token}', which the "
                                     f"{rtype} name pattern '{pattern}' needs"))

@@ -4,6 +4,9 @@
 - ``pattern_tokens(pattern)``: the ``{token}`` fields of a pattern, in order.
 - ``render(rtype, pattern, values)``: the generated name, normalised and, if too long, cut.
 - ``check(rtype, name)``: every rule the name breaks, as messages (empty when valid).
+- ``normalise_user(user)`` and ``dev_prefix(rtype, user)``: development mode, where every
+  name of a per-engineer copy of a stack starts with ``dev-<user>-`` (hyphen-style types)
+  or ``dev_<user>_`` (underscore-style types), still cut to the type's length.
 """
 
 from __future__ import annotations
@@ -25,12 +28,15 @@ from dpn.naming.rules import (
 
 __all__ = [
     "DEFAULT_ENVIRONMENTS", "DEFAULT_LAYERS", "DEFAULT_PATTERNS", "RULES", "TOKENS",
-    "GeneratedName", "MissingToken", "NameRule", "check", "normalise", "pattern_tokens",
-    "render", "truncate",
+    "GeneratedName", "MissingToken", "NameRule", "check", "dev_prefix", "normalise",
+    "normalise_user", "pattern_tokens", "render", "truncate",
 ]
 
 _FIELD = re.compile(r"\{([^{}]*)\}")
 HASH_LEN = 6
+USER_MAX = 32
+_USER_CHARS = re.compile(r"^[A-Za-z0-9._+@-]+$")
+_USER_SPLIT = re.compile(r"[^a-z0-9]+")
 
 
 class MissingToken(Exception):
@@ -94,8 +100,37 @@ def truncate(rtype: str, name: str) -> str:
     return f"{head}{rule.delimiter}{digest}"
 
 
-def render(rtype: str, pattern: str, values: Mapping[str, str | None]) -> GeneratedName:
-    """Fill ``pattern`` from ``values``, normalise, and cut to the type's length.
+def normalise_user(user: str) -> str:
+    """A development-mode user name in canonical form: the local part of an e-mail
+    address, lower case, every run of other characters turned into one ``-``, e.g.
+    ``Jane.Doe@acme.com`` -> ``jane-doe``. Raises ``ValueError`` (with the reason) for an
+    empty name, characters other than letters, digits and ``. _ - + @``, or more than
+    32 characters once normalised."""
+    raw = user.strip()
+    if not raw or not _USER_CHARS.fullmatch(raw):
+        raise ValueError(f"dev user {user!r}: use letters, digits and '.', '_', '-' "
+                         "(an e-mail address is fine)")
+    local = raw.split("@", 1)[0]
+    parts = [p for p in _USER_SPLIT.split(local.lower()) if p]
+    if not parts:
+        raise ValueError(f"dev user {user!r}: has no letter or digit")
+    name = "-".join(parts)
+    if len(name) > USER_MAX:
+        raise ValueError(f"dev user {user!r}: at most {USER_MAX} characters once "
+                         f"normalised (is {len(name)}: {name!r})")
+    return name
+
+
+def dev_prefix(rtype: str, user: str) -> str:
+    """The development-mode prefix of ``rtype`` names for ``user`` (any form
+    ``normalise_user`` accepts): ``dev-<user>-`` or ``dev_<user>_``."""
+    return normalise(rtype, f"dev-{normalise_user(user)}-")
+
+
+def render(rtype: str, pattern: str, values: Mapping[str, str | None],
+           prefix: str = "") -> GeneratedName:
+    """Fill ``pattern`` from ``values``, put ``prefix`` (e.g. ``dev_prefix``) in front,
+    normalise, and cut to the type's length.
 
     Raises ``MissingToken`` for the first field with no value (unknown tokens count as
     missing: validate patterns with ``pattern_problems`` first)."""
@@ -106,7 +141,7 @@ def render(rtype: str, pattern: str, values: Mapping[str, str | None]) -> Genera
             raise MissingToken(m.group(1))
         return str(value)
 
-    full = normalise(rtype, _FIELD.sub(field, pattern))
+    full = normalise(rtype, prefix + _FIELD.sub(field, pattern))
     return GeneratedName(name=truncate(rtype, full), full_name=full)
 
 

@@ -1,0 +1,50 @@
+"""Development mode: a per-engineer copy of a stack (like Databricks bundles' development
+mode).
+
+With a dev user, every resource name starts with ``dev-<user>-`` (hyphen-style types) or
+``dev_<user>_`` (underscore-style types), still inside each type's rules (cut with the
+hash suffix when too long), and the stack id becomes ``{org}-{env}-{project}-dev-<user>``
+so each engineer has their own state, WAL, lock and ownership tags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dpn import model, naming
+from dpn.errors import InputError
+
+
+@dataclass(frozen=True)
+class DevMetadata(model.Metadata):
+    """Metadata of a development copy: ``dev_user`` is the normalised user name."""
+
+    dev_user: str = ""
+
+    @property
+    def stack(self) -> str:
+        base = f"{self.org}-{self.env}-{self.project}"
+        return f"{base}-dev-{self.dev_user}" if self.dev_user else base
+
+
+def check_user(user: str | None) -> str | None:
+    """The normalised dev user (None without one); ``InputError`` for a bad name."""
+    if user is None:
+        return None
+    try:
+        return naming.normalise_user(user)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def with_user(meta: model.Metadata, user: str | None) -> model.Metadata:
+    """``meta`` for ``user``'s development copy (``meta`` itself without a user)."""
+    if not user:
+        return meta
+    return DevMetadata(org=meta.org, env=meta.env, project=meta.project, region=meta.region,
+                       owner=meta.owner, tags=meta.tags, dev_user=user)
+
+
+def dev_user_of(meta: model.Metadata) -> str | None:
+    """The dev user of a blueprint's metadata, or None for the shared stack."""
+    return getattr(meta, "dev_user", None) or None
