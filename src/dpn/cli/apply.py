@@ -28,6 +28,9 @@ def _apply_options(func: Any) -> Any:
                      help="Seconds to wait for another process's lock on the stack."),
         click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
                      show_default=True),
+        click.option("--dev-user", envvar="DPN_DEV_USER", default=None, metavar="NAME",
+                     help="Work on NAME's development copy of the stack (prefixed names, "
+                          "own state)."),
     ]
     for opt in reversed(opts):
         func = opt(func)
@@ -53,13 +56,15 @@ def _graceful(cancel: Any) -> Iterator[None]:
 
 def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbox: bool,
               dry_run: bool, parallelism: int, yes: bool, lock_timeout: float, fmt: str,
-              only: tuple[str, ...] = (), force_empty: bool = False) -> None:
+              only: tuple[str, ...] = (), force_empty: bool = False,
+              dev_user: str | None = None, plan_file: str | None = None) -> None:
     from dpn.blueprint import load
     from dpn.cli.progress import renderer
     from dpn.cli.render_plan import render_plan
-    from dpn.engine.api import Runner, apply
+    from dpn.engine.api import Runner, apply, apply_saved
 
-    blueprint = load(blueprint_path)
+    blueprint = load(blueprint_path, dev_user=dev_user)
+    saved = _saved_plan(plan_file) if plan_file else None
     events = renderer(fmt, app.color)
     resolved = resolve_settings(app, settings, sandbox)
     runner = Runner(home=app.home, settings=resolved, events=events or (lambda e: None),
@@ -83,8 +88,13 @@ def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbo
 
     try:
         with _graceful(runner.cancel):
-            plan, result = apply(runner, blueprint, mode, only=only, force_empty=force_empty,
-                                 dry_run=dry_run, confirm=confirm)
+            if saved is not None:
+                plan, result = apply_saved(runner, blueprint, saved, dry_run=dry_run,
+                                           confirm=confirm)
+            else:
+                plan, result = apply(runner, blueprint, mode, only=only,
+                                     force_empty=force_empty, dry_run=dry_run,
+                                     confirm=confirm)
     finally:
         if events is not None:
             events.close()
@@ -98,6 +108,21 @@ def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbo
         return
     _report(result, fmt)
     sys.exit(exit_code(result))
+
+
+def _saved_plan(path: str) -> Any:
+    """A plan file written by ``dpn plan --out``."""
+    from dpn.errors import InputError
+    from dpn.plan import Plan
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            raw = json.load(fh)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise InputError(f"{path}: not JSON: {exc}") from None
+    return Plan.from_json(raw)
 
 
 def exit_code(result: ApplyResult) -> int:
@@ -146,6 +171,9 @@ def create(app: App, blueprint: str, **kw: Any) -> None:
 
 @click.command()
 @_apply_options
+@click.option("--plan", "plan_file", type=click.Path(dir_okay=False), default=None,
+              metavar="FILE", help="Apply exactly this plan ('dpn plan --out FILE'); refused "
+                                   "if the state or the blueprint moved since.")
 @platform_options
 @pass_app
 @handle_errors

@@ -36,19 +36,22 @@ def _live(app: App, blueprint: Any, state: Any, settings: Any, sandbox: bool) ->
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]),
               default="table", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Also write the plan as JSON to this file.")
+              help="Also write the plan as JSON to this file (apply it with "
+                   "'dpn update --plan FILE').")
+@click.option("--dev-user", envvar="DPN_DEV_USER", default=None, metavar="NAME",
+              help="Plan NAME's development copy of the stack (prefixed names).")
 @platform_options
 @pass_app
 @handle_errors
 def plan(app: App, blueprint: str, offline: bool, fmt: str, out: str | None,
-         settings: Any, sandbox: bool) -> None:
+         dev_user: str | None, settings: Any, sandbox: bool) -> None:
     """Show what create/update would do: names and a diff against state (and the live
-    platforms unless --offline)."""
+    platforms unless --offline), with drift: what changed or was deleted outside dpn."""
     from dpn.blueprint import load
     from dpn.cli.render_plan import render_plan
     from dpn.plan import make_plan
 
-    bp = load(blueprint)
+    bp = load(blueprint, dev_user=dev_user)
     _check_recovered(app, bp.stack)
     state = _state(app, bp.stack)
     live = None if offline else _live(app, bp, state, settings, sandbox)

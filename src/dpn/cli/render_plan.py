@@ -16,13 +16,33 @@ def _action(change: Any) -> str:
     return str(getattr(change.action, "value", change.action))
 
 
+def _drift_text(change: Any) -> str:
+    if getattr(change, "deleted_outside", False):
+        return "deleted outside dpn"
+    fields = getattr(change, "drift", ())
+    return f"changed outside dpn: {', '.join(fields)}" if fields else ""
+
+
 def _rows(plan: Any) -> list[tuple[str, str, str, str, str]]:
     rows = []
     for c in plan.changes:
         action = _action(c)
         detail = ", ".join(c.diff_fields) if c.diff_fields else ""
+        drift = _drift_text(c)
+        if drift:
+            detail = f"{detail} ({drift})" if detail else f"({drift})"
         rows.append((action, c.key, c.type, c.name, detail))
     return rows
+
+
+def _drift_line(plan: Any) -> str | None:
+    report = plan.drift_report() if hasattr(plan, "drift_report") else []
+    if not report:
+        return None
+    changed = sum(1 for d in report if d["kind"] == "changed")
+    deleted = len(report) - changed
+    return (f"Drift: {changed} resource(s) changed and {deleted} deleted outside dpn; "
+            "'dpn update' repairs it.")
 
 
 def _summary_line(plan: Any) -> str:
@@ -39,6 +59,9 @@ def _plain(plan: Any) -> str:
              for r in [header, *rows]]
     lines.append("")
     lines.append(_summary_line(plan))
+    drift = _drift_line(plan)
+    if drift:
+        lines.append(drift)
     lines.extend(f"warning: {w}" for w in plan.warnings)
     return "\n".join(lines) + "\n"
 
@@ -63,19 +86,53 @@ def _rich(plan: Any) -> str:
     console = Console(file=buf, force_terminal=True, color_system="standard", width=width)
     console.print(table)
     console.print(Text(_summary_line(plan)), highlight=False)
+    drift = _drift_line(plan)
+    if drift:
+        console.print(Text(drift, style="yellow"), highlight=False)
     for w in plan.warnings:
         console.print(Text.assemble(("warning: ", "yellow"), w), highlight=False)
     return buf.getvalue()
 
 
+def _md(text: str) -> str:
+    """User data inside a Markdown table cell: pipes escaped, no line breaks."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    return f"`{_md(text).replace('`', '')}`"
+
+
 def _markdown(plan: Any) -> str:
-    lines = [f"### Plan for `{plan.stack}`", "", "| action | key | type | name | changes |",
-             "|---|---|---|---|---|"]
-    for action, key, rtype, name, detail in _rows(plan):
-        lines.append(f"| {action} | `{key}` | `{rtype}` | `{name}` | {detail} |")
+    """A pull-request comment: counts, a table of changes and names, drift, warnings."""
+    s = plan.summary()
+    changing = [r for r in _rows(plan) if r[0] != "no-op"]
+    lines = [f"### Plan for `{_md(plan.stack)}`", "",
+             "| create | update | replace | delete | unchanged |", "|---:|---:|---:|---:|---:|",
+             f"| {s['create']} | {s['update']} | {s['replace']} | {s['delete']} | "
+             f"{s['no-op']} |", ""]
+    destructive = s["delete"] + s["replace"]
+    if destructive:
+        lines += [f"> **{destructive} resource(s) will be deleted or replaced.**", ""]
+    if changing:
+        lines += ["| action | key | type | name | changes |", "|---|---|---|---|---|"]
+        for action, key, rtype, name, detail in changing:
+            lines.append(f"| {action} | {_code(key)} | {_code(rtype)} | {_code(name)} | "
+                         f"{_md(detail)} |")
+    else:
+        lines.append("No changes: the platforms match the blueprint.")
     lines += ["", _summary_line(plan)]
+    drift = _drift_line(plan)
+    if drift:
+        lines += ["", f"**{drift}**"]
     if plan.warnings:
-        lines += ["", *[f"- warning: {w}" for w in plan.warnings]]
+        lines += ["", "**Warnings**", "", *[f"- {_md(w)}" for w in plan.warnings]]
+    unchanged = [r for r in _rows(plan) if r[0] == "no-op"]
+    if unchanged:
+        lines += ["", f"<details><summary>{len(unchanged)} unchanged</summary>", "",
+                  "| key | type | name |", "|---|---|---|",
+                  *[f"| {_code(k)} | {_code(t)} | {_code(n)} |" for _, k, t, n, _ in unchanged],
+                  "", "</details>"]
     return "\n".join(lines) + "\n"
 
 

@@ -162,6 +162,39 @@ def apply(runner: Runner, blueprint: Blueprint, mode: str, *, only: Sequence[str
         return prepared.plan, tx.run()
 
 
+def apply_saved(runner: Runner, blueprint: Blueprint, saved: Plan, *, dry_run: bool = False,
+                confirm: Callable[[Plan], bool] = lambda plan: True
+                ) -> tuple[Plan, ApplyResult]:
+    """Apply exactly the changes of ``saved`` (``dpn plan --out``, then ``dpn update
+    --plan``). Refused with ``InputError`` when the plan is for another stack, the
+    blueprint changed since (``Plan.digest``) or the state moved since (``Plan.serial``);
+    ``RecoveryNeeded`` while a transaction is incomplete. No new plan is made."""
+    from dpn.plan import blueprint_digest
+
+    stack = blueprint.stack
+    if saved.stack != stack:
+        raise InputError(f"the plan is for stack {saved.stack!r}, the blueprint for {stack!r}")
+    if saved.digest != blueprint_digest(blueprint):
+        raise InputError("the blueprint changed since the plan was made: make a new plan")
+    lock = runner.store.lock(stack, timeout=runner.lock_timeout)
+    with lock:
+        check_no_incomplete(runner.store, stack)
+        state = runner.store.load_state(stack)
+        serial = state.serial if state else 0
+        if serial != saved.serial:
+            raise InputError(f"the state of stack {stack!r} moved since the plan was made "
+                             f"(serial {saved.serial}, now {serial}): make a new plan")
+        ops = operations_for(saved, state, "update")
+        if dry_run or not ops:
+            return saved, ApplyResult(stack, None, Outcome.COMMITTED)
+        if not confirm(saved):
+            raise InputError("not confirmed: nothing was changed")
+        providers = runner.build_providers({op.type for op in ops}, blueprint.metadata.region)
+        tx = Transaction(runner.engine(providers), stack, state, blueprint, ops)
+        lock.set_tx(tx.tx)
+        return saved, tx.run()
+
+
 def recover_stack(runner: Runner, stack: str, *, region: str = "us-east-1",
                   tx: str | None = None, dry_run: bool = False) -> list[Recovery]:
     """Resolve every incomplete transaction of ``stack`` (or only ``tx``)."""

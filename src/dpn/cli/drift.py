@@ -1,0 +1,74 @@
+"""``dpn drift BLUEPRINT``: is the stack as dpn left it? For scheduled CI checks.
+
+Reads every resource the state records from the live platforms and compares. Exit codes:
+``0`` in sync; ``6`` drifted (an attribute changed outside dpn, or an object deleted
+outside dpn; with ``--strict`` also when the blueprint has changes not yet applied);
+``2``, ``4`` and ``5`` keep their usual meanings (bad input, recovery needed,
+credentials refused).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from dpn.cli.common import App, handle_errors, pass_app, platform_options, resolve_settings
+
+DRIFT_EXIT = 6
+
+
+def report(plan: Any, checked: int) -> dict[str, Any]:
+    """The JSON report of ``dpn drift`` (documented in the user guide)."""
+    pending = {k: v for k, v in plan.summary().items() if k != "no-op"}
+    return {"stack": plan.stack, "serial": plan.serial, "in_sync": not plan.drifted,
+            "checked": checked, "drift": plan.drift_report(), "pending": pending}
+
+
+@click.command()
+@click.argument("blueprint", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.option("--strict", is_flag=True,
+              help="Also exit 6 when the blueprint has changes not yet applied.")
+@click.option("--dev-user", envvar="DPN_DEV_USER", default=None, metavar="NAME",
+              help="Check NAME's development copy of the stack.")
+@platform_options
+@pass_app
+@handle_errors
+def drift(app: App, blueprint: str, fmt: str, strict: bool, dev_user: str | None,
+          settings: Any, sandbox: bool) -> None:
+    """Compare the live platforms with the state: exit 0 in sync, 6 drifted."""
+    from dpn.blueprint import load
+    from dpn.engine.api import check_no_incomplete
+    from dpn.engine.refresh import refresh
+    from dpn.plan import make_plan
+
+    bp = load(blueprint, dev_user=dev_user)
+    resolved = resolve_settings(app, settings, sandbox)
+    store = app.store(resolved)
+    check_no_incomplete(store, bp.stack)
+    state = store.load_state(bp.stack)
+    live = refresh(bp, state, resolved, app.home)
+    plan = make_plan(bp, state, live)
+    data = report(plan, len(state.resources) if state else 0)
+    pending = sum(data["pending"].values())
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+    else:
+        for d in data["drift"]:
+            what = ("deleted outside dpn" if d["kind"] == "deleted"
+                    else f"changed outside dpn: {', '.join(d['fields'])}")
+            click.echo(f"{d['key']}: {d['type']} {d['name']!r} (id {d['id']}) {what}")
+        state_word = "in sync" if data["in_sync"] else "DRIFTED"
+        click.echo(f"{bp.stack}: {state_word} ({data['checked']} resource(s) checked, "
+                   f"{len(data['drift'])} drifted, {pending} pending blueprint change(s))")
+        if not data["in_sync"]:
+            click.echo("run 'dpn plan' to review and 'dpn update' to repair", err=True)
+    if not data["in_sync"] or (strict and pending):
+        sys.exit(DRIFT_EXIT)
+
+
+COMMANDS: list[click.Command] = [drift]

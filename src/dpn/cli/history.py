@@ -1,0 +1,46 @@
+"""``dpn history [--stack ID] [--format table|json]``: past transactions from the WAL."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+from dpn.cli.common import App, handle_errors, pass_app
+
+
+@click.command()
+@click.option("--stack", default=None, help="One stack (default: every stack).")
+@click.option("--limit", type=click.IntRange(1), default=None,
+              help="Only the most recent N transactions.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@pass_app
+@handle_errors
+def history(app: App, stack: str | None, limit: int | None, fmt: str) -> None:
+    """Past transactions: outcome, duration and operations, oldest first."""
+    from dpn.engine.files import check_stack_id
+    from dpn.engine.history import history as read_history
+
+    if stack:
+        check_stack_id(stack)
+    rows = read_history(app.store(), stack)
+    if limit:
+        rows = rows[-limit:]
+    if fmt == "json":
+        click.echo(json.dumps({"transactions": [r.to_json() for r in rows]}, indent=2))
+        return
+    if not rows:
+        click.echo("no transactions" + (f" for stack {stack}" if stack else ""))
+        return
+    for r in rows:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(r.started)) if r.started else "?"
+        click.echo(f"{when}Z  {r.stack}  {r.tx}  {r.outcome}  {r.duration:.2f}s  "
+                   f"{len(r.operations)} operation(s)")
+        for op in r.operations:
+            error = f"  ({op.error})" if op.error else ""
+            click.echo(f"    {op.action:<8} {op.key:<24} {op.type:<18} {op.status}{error}")
+
+
+COMMANDS: list[click.Command] = [history]
