@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "validate": "validate", "schema": "validate", "plan": "plan",
     "create": "apply", "update": "apply", "delete": "apply",
     "read": "tx", "status": "tx", "recover": "tx", "sandbox": "sandbox",
+    "state": "state",
     "drift": "drift", "import": "importing", "graph": "graph", "history": "history",
 }
 

@@ -22,11 +22,15 @@ def status(app: App, stack: str | None, fmt: str) -> None:
     """Stacks, resource counts, lock holder, incomplete transactions."""
     from dpn.engine.api import status as stack_status
 
-    rows = stack_status(app.store(), stack)
+    store = app.store()
+    rows = stack_status(store, stack)
     if fmt == "json":
-        click.echo(json.dumps({"stacks": [r.to_json() for r in rows]}, indent=2))
-    elif not rows:
-        click.echo(f"no stacks under {app.home}")
+        click.echo(json.dumps({"backend": store.describe(),
+                               "stacks": [r.to_json() for r in rows]}, indent=2))
+    else:
+        click.echo(f"backend: {store.describe()}")
+        if not rows:
+            click.echo("no stacks")
     for r in rows if fmt != "json" else ():
         total = sum(r.resources.values())
         click.echo(f"{r.stack}: {total} resource(s), state serial {r.serial}")

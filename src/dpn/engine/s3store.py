@@ -182,6 +182,18 @@ class S3Store(Store):
         self._etags[(state.stack, written.serial)] = new
         return written
 
+    def create_state(self, state: StackState, *, tx: str | None = None) -> StackState:
+        """Write ``state`` with its own serial where the stack has no state yet (migration);
+        StateError if it has one."""
+        base = StackState(state.stack, state.serial - 1, state.resources)
+        written, data = encode_state(base, tx)
+        etag = self.put_if(self._state_key(state.stack), data, none_match=True)
+        if etag is None:
+            current = self.load_state(state.stack)
+            raise self._moved(base, current.serial if current else None)
+        self._etags[(state.stack, written.serial)] = etag
+        return written
+
     def _moved(self, state: StackState, now: int | None) -> StateError:
         return StateError(
             f"state of stack {state.stack!r} moved: another runner wrote it (expected serial "
