@@ -106,9 +106,12 @@ def test_catalog_with_a_table_in_default_is_not_empty(dbx, name):
 def test_catalog_create_of_an_existing_name_is_already_exists(dbx, name):
     provider = dbx["dbx.catalog"]
     provider.create(catalog_spec(name))
+    someone_elses = Spec("other", "dbx.catalog", name, {"properties": tags("other")})
     with pytest.raises(AlreadyExists) as info:
-        provider.create(catalog_spec(name))
+        provider.create(someone_elses)
     assert info.value.platform == "databricks"
+    # the same spec again meets its own object: that is ours (a re-sent create)
+    assert provider.create(catalog_spec(name)).owned_by(STACK, "sales")
     provider.delete(name)
 
 
@@ -123,7 +126,8 @@ def test_schema_lifecycle_and_not_empty(dbx, name):
     assert not provider.diff(created.props, spec.props).changed
     assert provider.find(spec) == created
     with pytest.raises(AlreadyExists):
-        provider.create(spec)
+        provider.create(Spec("other", "dbx.schema", "gold",
+                             {"catalog": name, "properties": tags("other")}))
 
     updated = provider.update(created.id, schema_spec(name, comment="golden"))
     assert updated.props["comment"] == "golden"

@@ -117,7 +117,8 @@ class Provider(ABC):
 
     @abstractmethod
     def create(self, spec: Spec) -> Observed:
-        """Create the object and return it as read back."""
+        """Create the object and return it: as the create call answered, or, where the API
+        answers nothing, as it was sent (a read-back would double the calls)."""
 
     @abstractmethod
     def update(self, id: str, spec: Spec) -> Observed:

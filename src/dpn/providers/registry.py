@@ -18,7 +18,7 @@ def build(settings: PlatformSettings, *, region: str, home: Path | None,
     if any(platform_of(t) == "aws" for t in wanted):
         from dpn.providers import aws
 
-        out.update(aws.build(settings, settings.aws_region or region))
+        out.update(aws.build(settings, settings.aws_region or region, types=wanted))
     if any(platform_of(t) == "databricks" for t in wanted):
         from dpn.providers import databricks
 

@@ -8,6 +8,7 @@ the providers (boto3 clients are thread-safe; sessions are not).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Any
 
 import boto3
@@ -37,8 +38,10 @@ def client_config(*, path_style: bool = False, max_attempts: int = 5) -> Config:
 
 def build(
     settings: PlatformSettings, region: str, *, max_attempts: int = 5,
+    types: Iterable[str] | None = None,
 ) -> dict[str, Provider]:
-    """The AWS providers by type, sharing one S3 and one Glue client.
+    """The AWS providers by type (only ``types``, if given: a client costs ~0.1 s to
+    build), sharing one S3 and one Glue client.
 
     ``region`` is the region to work in (falls back to ``settings.aws_region``, then to
     boto3's own configuration). ``settings.aws_endpoint_url`` is used when given; otherwise
@@ -58,15 +61,18 @@ def build(
         region_name = session.region_name or "us-east-1"
         custom = bool(endpoint or os.environ.get("AWS_ENDPOINT_URL")
                       or os.environ.get("AWS_ENDPOINT_URL_S3"))
-        s3 = session.client("s3", region_name=region_name, endpoint_url=endpoint,
-                            config=client_config(path_style=custom,
-                                                 max_attempts=max_attempts))
-        glue = session.client("glue", region_name=region_name, endpoint_url=endpoint,
-                              config=client_config(max_attempts=max_attempts))
+        wanted = set(types) if types is not None else {S3_BUCKET, GLUE_DATABASE, GLUE_TABLE}
+        out: dict[str, Provider] = {}
+        if S3_BUCKET in wanted:
+            s3 = session.client("s3", region_name=region_name, endpoint_url=endpoint,
+                                config=client_config(path_style=custom,
+                                                     max_attempts=max_attempts))
+            out[S3_BUCKET] = S3BucketProvider(s3, region_name)
+        if wanted & {GLUE_DATABASE, GLUE_TABLE}:
+            glue = session.client("glue", region_name=region_name, endpoint_url=endpoint,
+                                  config=client_config(max_attempts=max_attempts))
+            out[GLUE_DATABASE] = GlueDatabaseProvider(glue, region_name)
+            out[GLUE_TABLE] = GlueTableProvider(glue, region_name)
     except BotoCoreError as exc:
         raise translate(exc, op="connect", target=region or "aws") from exc
-    return {
-        S3_BUCKET: S3BucketProvider(s3, region_name),
-        GLUE_DATABASE: GlueDatabaseProvider(glue, region_name),
-        GLUE_TABLE: GlueTableProvider(glue, region_name),
-    }
+    return out

@@ -47,6 +47,7 @@ class GlueDatabaseProvider(Provider):
     def __init__(self, glue: Any, region: str) -> None:
         self._glue = glue
         self._region = region
+        self._catalog_id: str | None = None  # the account, learnt from the first read
 
     def physical_id(self, spec: Spec) -> str | None:
         return spec.name
@@ -60,6 +61,8 @@ class GlueDatabaseProvider(Provider):
     def _observe(self, db: Mapping[str, Any]) -> Observed:
         """Observed from a GetDatabase(s) entry, plus one GetTags call."""
         name = db["Name"]
+        if db.get("CatalogId"):
+            self._catalog_id = str(db["CatalogId"])
         arn = self._arn(name, str(db.get("CatalogId", "")))
         with aws_errors("GetTags", name):
             tags = str_map(self._glue.get_tags(ResourceArn=arn).get("Tags"))
@@ -109,11 +112,19 @@ class GlueDatabaseProvider(Provider):
                     tags.get(STACK_TAG, ""), tags.get(KEY_TAG, ""))
             raise failed_create(exc, op="CreateDatabase", target=name, probe=ours,
                                 remove=lambda: self._drop(name)) from exc
-        observed = self.read(name)
-        if observed is None:
-            raise NotFound(f"aws CreateDatabase {name}: database vanished after create",
-                           platform=PLATFORM, code="EntityNotFoundException")
-        return observed
+        if self._catalog_id is None:  # once per process: learn the account for the ARN
+            observed = self.read(name)
+            if observed is None:
+                raise NotFound(f"aws CreateDatabase {name}: database vanished after create",
+                               platform=PLATFORM, code="EntityNotFoundException")
+            return observed
+        # CreateDatabase answers nothing: the object is what was sent
+        db = dict(kwargs["DatabaseInput"])
+        arn = self._arn(name, self._catalog_id)
+        attrs = {"name": name, "id": name, "full_name": name, "arn": arn,
+                 "uri": str(db.get("LocationUri") or "")}
+        return Observed(id=name, name=name, props=database_props(db, tags), attrs=attrs,
+                        tags=tags)
 
     def update(self, id: str, spec: Spec) -> Observed:
         """UpdateDatabase if description, location or parameters differ; TagResource /

@@ -39,6 +39,7 @@ class GlueTableProvider(Provider):
     def __init__(self, glue: Any, region: str) -> None:
         self._glue = glue
         self._region = region
+        self._catalog_id: str | None = None  # the account, learnt from the first read
 
     def physical_id(self, spec: Spec) -> str | None:
         return f"{spec.props['database']}.{spec.name}"
@@ -47,6 +48,8 @@ class GlueTableProvider(Provider):
         return diff(self.type, old, new)
 
     def _observe(self, table: Mapping[str, Any]) -> Observed:
+        if table.get("CatalogId"):
+            self._catalog_id = str(table["CatalogId"])
         database = str(table.get("DatabaseName", ""))
         name = str(table["Name"])
         full = f"{database}.{name}"
@@ -115,11 +118,15 @@ class GlueTableProvider(Provider):
 
             raise failed_create(exc, op="CreateTable", target=full, probe=ours,
                                 remove=lambda: self._drop(full)) from exc
-        observed = self.read(full)
-        if observed is None:
-            raise NotFound(f"aws CreateTable {full}: table vanished after create",
-                           platform=PLATFORM, code="EntityNotFoundException")
-        return observed
+        if self._catalog_id is None:  # once per process: learn the account for the ARN
+            observed = self.read(full)
+            if observed is None:
+                raise NotFound(f"aws CreateTable {full}: table vanished after create",
+                               platform=PLATFORM, code="EntityNotFoundException")
+            return observed
+        # CreateTable answers nothing: the object is what was sent
+        return self._observe({**table, "DatabaseName": database,
+                              "CatalogId": self._catalog_id})
 
     def update(self, id: str, spec: Spec) -> Observed:
         """UpdateTable with the whole desired TableInput, only if the table differs

@@ -88,28 +88,29 @@ class CatalogProvider(DatabricksProvider):
         return self.read(spec.name.lower())
 
     def create(self, spec: Spec) -> Observed:
+        """POST the catalog (a duplicate answers ``CATALOG_ALREADY_EXISTS``, which the
+        engine resolves by ``find`` and the ownership tags), then drop the platform's empty
+        ``default`` schema. The object returned is the create call's answer."""
         name = spec.name.lower()
         what = f"catalog {name!r}"
-        if self.read(name) is not None:
-            raise AlreadyExists(f"databricks: create {what}: it already exists",
-                                platform=PLATFORM, code="CATALOG_ALREADY_EXISTS")
         props = thaw(spec.props)
+        created: Observed | None = None
         try:
             with edge("create", what):
-                self.client.catalogs.create(
+                created = catalog_observed(_dict(self.client.catalogs.create(
                     name=name, comment=props.get("comment"),
                     properties=props.get("properties") or None,
-                    storage_root=props.get("storage_root"))
+                    storage_root=props.get("storage_root"))))
         except ProviderError as exc:
             if not ours_after_all(exc):
                 raise
-            mine = self.read(name)
-            if mine is None or not ownership_matches(spec, mine.tags):
+            created = self.read(name)
+            if created is None or not ownership_matches(spec, created.tags):
                 raise
-            # Absent just before, present now with our tags: our own create took effect.
+            # Present now with our tags: our own create took effect.
         if not props.get(KEEP_DEFAULT):
             self._drop_default_schema(name)
-        return self._read_back(name, "create")
+        return created
 
     def _drop_default_schema(self, catalog: str) -> None:
         """Remove the empty ``default`` schema the platform made (as the Databricks Terraform
@@ -201,27 +202,28 @@ class SchemaProvider(DatabricksProvider):
     def create(self, spec: Spec) -> Observed:
         full = str(self.physical_id(spec))
         what = f"schema {full!r}"
-        existing = self.read(full)
-        if existing is not None and self._is_platform_default(existing):
-            return self.update(full, spec)
-        if existing is not None:
-            raise AlreadyExists(f"databricks: create {what}: it already exists",
-                                platform=PLATFORM, code="SCHEMA_ALREADY_EXISTS")
+        if spec.name.lower() == "default":  # the platform may have made it: adopt that one
+            existing = self.read(full)
+            if existing is not None and self._is_platform_default(existing):
+                return self.update(full, spec)
+            if existing is not None:
+                raise AlreadyExists(f"databricks: create {what}: it already exists",
+                                    platform=PLATFORM, code="SCHEMA_ALREADY_EXISTS")
         props = thaw(spec.props)
         try:
             with edge("create", what):
-                self.client.schemas.create(
+                return schema_observed(_dict(self.client.schemas.create(
                     name=spec.name.lower(), catalog_name=str(props["catalog"]).lower(),
                     comment=props.get("comment"), properties=props.get("properties") or None,
-                    storage_root=props.get("storage_root"))
+                    storage_root=props.get("storage_root"))))
         except ProviderError as exc:
             if not ours_after_all(exc):
                 raise
             mine = self.read(full)
             if mine is None or not ownership_matches(spec, mine.tags):
                 raise
-            # Absent just before, present now with our tags: our own create took effect.
-        return self._read_back(full, "create")
+            # Present now with our tags: our own create took effect.
+            return mine
 
     def _is_platform_default(self, schema: Observed) -> bool:
         """The ``default`` schema the platform made in a new catalog (kept because the
