@@ -115,8 +115,8 @@ def _one(blueprint: Blueprint, key: str, id_: str | None,
     res = blueprint.resources[key]
     missing = [d for d in res.depends_on if d not in attrs]
     if missing:
-        raise _Refused(f"{key} depends on {', '.join(missing)}, which the stack does not "
-                       "have: import or create it first (or use --all)")
+        raise _Refused(f"{key} depends on {', '.join(missing)}, which is neither in the "
+                       "stack's state nor imported with it: import or create it first")
 
     def lookup(k: str, a: str) -> str | None:
         value = attrs.get(k, {}).get(a)
