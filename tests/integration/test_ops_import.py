@@ -131,7 +131,7 @@ def test_a_failed_import_rolls_every_adopted_object_back(
     assert "dpn:stack" not in bucket_tags(s3, BUCKET)
     db = glue.get_database(Name="dev_sales_silver")["Database"]
     assert "dpn:stack" not in (db.get("Parameters") or {})
-    arn = f"arn:aws:glue:us-east-1:123456789012:database/dev_sales_silver"
+    arn = "arn:aws:glue:us-east-1:123456789012:database/dev_sales_silver"
     assert "dpn:stack" not in glue.get_tags(ResourceArn=arn).get("Tags", {})
     assert StateStore(tmp_path).load(STACK) is None
     history = run(clean_sandbox, tmp_path, "history", "--stack", STACK, "--format", "json")
