@@ -34,10 +34,21 @@ _TASK_DEFAULTS: Mapping[str, Any] = {
 _DEFAULTS: Mapping[str, Any] = {"max_concurrent_runs": 1, "email_notifications": {}, "tags": {}}
 
 
+def _pruned(value: Any) -> Any:
+    """``value`` without empty mappings and lists at any depth: the service leaves out
+    an empty ``base_parameters`` or ``parameters``, so they mean the same as absent."""
+    if isinstance(value, dict):
+        out = {k: _pruned(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v not in ({}, [], None)}
+    if isinstance(value, list):
+        return [_pruned(v) for v in value]
+    return value
+
+
 def canonical_task(task: Mapping[str, Any]) -> dict[str, Any]:
-    """A task with the service's defaults removed (pure)."""
-    out = {k: v for k, v in thaw(task).items() if not (k in _TASK_DEFAULTS
-                                                        and v == _TASK_DEFAULTS[k])}
+    """A task with the service's defaults and empty fields removed (pure)."""
+    out = {k: v for k, v in _pruned(thaw(task)).items() if not (k in _TASK_DEFAULTS
+                                                                  and v == _TASK_DEFAULTS[k])}
     notebook = out.get("notebook_task")
     if isinstance(notebook, dict) and notebook.get("source") == "WORKSPACE":
         out["notebook_task"] = {k: v for k, v in notebook.items() if k != "source"}
