@@ -76,10 +76,18 @@ def with_defaults(rtype: str, props: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """Comparable form: an empty mapping, list or string means the same as an absent field
-    (the platforms answer ``{}`` for fields never set)."""
-    plain = model.thaw(value)
-    return None if plain in ({}, [], "") else plain
+    """Comparable form: an empty mapping, list or string means the same as an absent field,
+    at every depth (the platforms leave out, or answer ``{}`` for, fields never set)."""
+    return _prune(model.thaw(value))
+
+
+def _prune(value: Any) -> Any:
+    if isinstance(value, dict):
+        pruned = {k: _prune(v) for k, v in value.items()}
+        value = {k: v for k, v in pruned.items() if v is not None}
+    elif isinstance(value, list):
+        value = [_prune(v) for v in value]
+    return None if value in ({}, [], "") else value
 
 
 def diff(rtype: str, old_props: Mapping[str, Any], new_props: Mapping[str, Any]) -> Diff:
