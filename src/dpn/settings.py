@@ -18,6 +18,7 @@ class PlatformSettings:
     dbx_host: str | None = None
     dbx_token: str | None = None
     dbx_profile: str | None = None
+    refresh_cache: bool = False  # drop cached workspace facts (Spark versions, node types)
 
     def __repr__(self) -> str:  # never show the token
         token = "***" if self.dbx_token else None

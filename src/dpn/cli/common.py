@@ -3,6 +3,7 @@ that turns dpn errors into messages and exit codes (``--debug`` re-raises)."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sys
@@ -99,6 +100,8 @@ def platform_options(func: F) -> F:
         click.option("--dbx-token", default=None, 
                      help="Databricks token (prefer DATABRICKS_TOKEN)."),
         click.option("--dbx-profile", default=None, help="Profile in ~/.databrickscfg."),
+        click.option("--refresh-cache", is_flag=True,
+                     help="Fetch the workspace's Spark versions and node types afresh."),
         click.option("--sandbox", is_flag=True, 
                      help="Use (and if needed start) the local sandbox."),
     ]
@@ -112,6 +115,7 @@ def platform_options(func: F) -> F:
             dbx_host=kwargs.pop("dbx_host"),
             dbx_token=kwargs.pop("dbx_token"),
             dbx_profile=kwargs.pop("dbx_profile"),
+            refresh_cache=kwargs.pop("refresh_cache"),
         )
         return func(*args, settings=settings, **kwargs)
 
@@ -130,4 +134,5 @@ def resolve_settings(app: App, settings: PlatformSettings, sandbox: bool) -> Pla
         return settings
     from dpn.sandbox.launcher import ensure
 
-    return ensure(app.home).settings()
+    return dataclasses.replace(ensure(app.home).settings(),
+                               refresh_cache=settings.refresh_cache)

@@ -7,6 +7,7 @@ imports it lazily.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ def build(settings: PlatformSettings, home: Path | None = None, *,
     no credentials are configured.
     """
     options = options or ClientOptions.from_env()
+    if settings.refresh_cache:
+        options = dataclasses.replace(options, refresh_cache=True)
     client = make_client(settings, options, clock=clock)
     return providers_for(client, options, home)
 

@@ -1,0 +1,37 @@
+"""Checks made at plan time against the live workspace, before anything changes: today,
+each cluster's ``spark_version`` and ``node_type_id`` against what the workspace offers
+(through the provider's cache)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from dpn.blueprint.refs import resolve
+from dpn.model import Blueprint, StackState, freeze
+from dpn.providers.base import Provider, Spec
+
+
+@runtime_checkable
+class ChecksSpecs(Protocol):
+    """A provider that can check a spec against the platform's offer."""
+
+    def validate_cluster_spec(self, spec: Spec) -> list[str]: ...
+
+
+def preflight(plan: Any, blueprint: Blueprint, state: StackState | None,
+              providers: Mapping[str, Provider]) -> list[str]:
+    """Problems that would make a planned create, update or replace fail."""
+    attrs = {k: r.attrs for k, r in (state.resources if state else {}).items()}
+    problems: list[str] = []
+    for change in plan.changes:
+        action = str(getattr(change.action, "value", change.action))
+        provider = providers.get(change.type)
+        if action not in ("create", "update", "replace") or not isinstance(provider,
+                                                                            ChecksSpecs):
+            continue
+        resource = blueprint.resources[change.key]
+        props = resolve(resource.props, lambda k, a: attrs.get(k, {}).get(a))
+        spec = Spec(key=change.key, type=change.type, name=resource.name, props=freeze(props))
+        problems += [f"{change.key}: {p}" for p in provider.validate_cluster_spec(spec)]
+    return problems
