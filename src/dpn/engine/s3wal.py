@@ -11,16 +11,13 @@ last line (ignored, and deleted by ``truncate_torn``), anywhere else it is corru
 
 from __future__ import annotations
 
-import json
-import os
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dpn.engine.wal import _CRASH_ENV, TERMINAL, Rec, WalLog, _crc, _parse, _plain
+from dpn.engine.wal import TERMINAL, CrashHook, Rec, WalLog, _parse, encode_record
 from dpn.errors import StateError
 
 READ_THREADS = 8
@@ -41,21 +38,14 @@ class S3WalSink:
         self.prefix = store.key("wal", stack, tx) + "/"
         self._seq = start_seq
         self._lock = threading.Lock()
-        crash = os.environ.get(_CRASH_ENV)
-        self._crash_at = int(crash) if crash else None
+        self._crash = CrashHook()
         self.fsyncs = 0   # durable writes (one PutObject each)
 
     def append(self, rtype: Rec, **fields: Any) -> int:
-        if "record" in fields or "seq" in fields:
-            raise ValueError("record and seq are reserved WAL fields")
         with self._lock:
             self.store.check_lease(self.stack)
             seq = self._seq + 1
-            record: dict[str, Any] = dict(fields)
-            record.update({"seq": seq, "record": str(rtype), "ts": time.time()})
-            record = json.loads(json.dumps(record, default=_plain))
-            record["crc"] = _crc(record)
-            body = (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode()
+            body = encode_record(seq, rtype, fields)
             key = f"{self.prefix}{seq:010d}.json"
             if self.store.put_if(key, body, none_match=True) is None:
                 got = self.store.get_object(key)
@@ -65,8 +55,7 @@ class S3WalSink:
                         f"another runner: this runner no longer owns stack {self.stack!r}")
             self._seq = seq
             self.fsyncs += 1
-            if self._crash_at is not None and seq >= self._crash_at:
-                os.kill(os.getpid(), 9)
+            self._crash.after(seq)
             return seq
 
     def close(self) -> None:

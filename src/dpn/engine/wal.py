@@ -42,6 +42,18 @@ TERMINAL = frozenset({Rec.ROLLED_BACK, Rec.RECOVERED, Rec.END})
 _CRASH_ENV = "DPN_TEST_CRASH_AFTER_RECORD"
 
 
+class CrashHook:
+    """Kills the process once record ``DPN_TEST_CRASH_AFTER_RECORD`` is durable (tests)."""
+
+    def __init__(self) -> None:
+        crash = os.environ.get(_CRASH_ENV)
+        self.at = int(crash) if crash else None
+
+    def after(self, seq: int) -> None:
+        if self.at is not None and seq >= self.at:
+            os.kill(os.getpid(), 9)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         return dict(value)
@@ -58,6 +70,18 @@ def wal_dir(home: Path, stack: str) -> Path:
     return Path(home) / "wal" / check_stack_id(stack)
 
 
+def encode_record(seq: int, rtype: Rec, fields: Mapping[str, Any]) -> bytes:
+    """One record as the line stored: plain JSON with its sequence number, kind, time and
+    checksum."""
+    if "record" in fields or "seq" in fields:
+        raise ValueError("record and seq are reserved WAL fields")
+    record: dict[str, Any] = dict(fields)
+    record.update({"seq": seq, "record": str(rtype), "ts": time.time()})
+    record = json.loads(json.dumps(record, default=_plain))
+    record["crc"] = _crc(record)
+    return (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
 class WalWriter:
     """Appends records to one transaction's log. Thread-safe; one fsync per record."""
 
@@ -70,25 +94,17 @@ class WalWriter:
             fsync_dir(path.parent)
         self._seq = start_seq
         self._lock = threading.Lock()
-        crash = os.environ.get(_CRASH_ENV)
-        self._crash_at = int(crash) if crash else None
+        self._crash = CrashHook()
         self.fsyncs = 0
 
     def append(self, rtype: Rec, **fields: Any) -> int:
         with self._lock:
+            line = encode_record(self._seq + 1, rtype, fields)
             self._seq += 1
-            if "record" in fields or "seq" in fields:
-                raise ValueError("record and seq are reserved WAL fields")
-            record: dict[str, Any] = dict(fields)
-            record.update({"seq": self._seq, "record": str(rtype), "ts": time.time()})
-            record = json.loads(json.dumps(record, default=_plain))
-            record["crc"] = _crc(record)
-            line = json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n"
-            os.write(self._fd, line.encode())
+            os.write(self._fd, line)
             os.fsync(self._fd)
             self.fsyncs += 1
-            if self._crash_at is not None and self._seq >= self._crash_at:
-                os.kill(os.getpid(), 9)
+            self._crash.after(self._seq)
             return self._seq
 
     def close(self) -> None:
