@@ -1,0 +1,62 @@
+"""The CLI around a transaction: dry run, read, status, bad input, secrets in output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.crash.harness import BLUEPRINT_EIGHT, run
+from tests.platform_listing import platform_inventory
+
+pytestmark = pytest.mark.integration
+STACK = "acme-dev-crash"
+
+
+def test_dry_run_changes_nothing(clean_sandbox, s3, glue, workspace, tmp_path):
+    out = run(clean_sandbox, tmp_path, "create", BLUEPRINT_EIGHT, "--dry-run",
+              "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["summary"]["create"] == 8
+    assert platform_inventory(s3, glue, workspace) == set()
+    assert not (tmp_path / "state").exists()
+
+
+def test_read_by_key_and_by_type_and_status(clean_sandbox, tmp_path):
+    created = run(clean_sandbox, tmp_path, "create", BLUEPRINT_EIGHT, "--yes",
+                  "--format", "json")
+    assert created.returncode == 0, created.stderr
+    ids = {op["key"]: op["id"] for op in json.loads(created.stdout)["operations"]}
+    for key in ("landing", "orders", "etl", "nightly", "sales", "orders_gold"):
+        got = run(clean_sandbox, tmp_path, "read", key, "--stack", STACK, "--format", "json")
+        assert got.returncode == 0, got.stderr
+        doc = json.loads(got.stdout)
+        assert doc["exists"] and doc["state"]["id"] == ids[key] == doc["id"]
+        assert doc["live"]["attrs"]["id"] == ids[key]
+    by_type = run(clean_sandbox, tmp_path, "read", ids["sales_gold"], "--type", "dbx.schema",
+                  "--format", "json")
+    assert by_type.returncode == 0, by_type.stdout
+    assert json.loads(by_type.stdout)["live"]["name"] == "gold"
+    missing = run(clean_sandbox, tmp_path, "read", "nope", "--type", "aws.s3_bucket")
+    assert missing.returncode == 1 and "NOT FOUND" in missing.stdout
+    unknown = run(clean_sandbox, tmp_path, "read", "nope", "--stack", STACK)
+    assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
+    status = run(clean_sandbox, tmp_path, "status", "--format", "json")
+    stack = json.loads(status.stdout)["stacks"][0]
+    assert sum(stack["resources"].values()) == 8 and stack["incomplete"] == []
+    # the token and AWS keys never reach output or files under the home
+    for text in (created.stdout, created.stderr, status.stdout):
+        assert clean_sandbox.dbx_token not in text
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert clean_sandbox.dbx_token.encode() not in data, path
+            assert b"testing" not in data, path  # the sandbox's AWS key
+
+
+def test_unreachable_platform_is_a_clear_error(tmp_path, sandbox):
+    out = run(sandbox, tmp_path, "create", BLUEPRINT_EIGHT, "--yes", "--dbx-host",
+              "http://127.0.0.1:9", timeout=60)
+    assert out.returncode in (1, 5), out.stderr
+    assert "Traceback" not in out.stderr and out.stderr.strip()
+    assert not (tmp_path / "state").exists()
