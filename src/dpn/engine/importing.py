@@ -80,7 +80,6 @@ def plan_imports(blueprint: Blueprint, state: StackState | None,
     name the blueprint generates) would adopt. Reads only. An explicit id that cannot be
     imported raises (``InputError``, or ``OwnershipError`` for another stack's object);
     a looked-up key that cannot be is skipped with its reason."""
-    stack = blueprint.stack
     recorded = state.resources if state else {}
     attrs: dict[str, Mapping[str, str]] = {k: r.attrs for k, r in recorded.items()}
     region = blueprint.metadata.region
@@ -105,7 +104,6 @@ def plan_imports(blueprint: Blueprint, state: StackState | None,
         candidate, obs = found
         attrs[key] = obs.attrs
         accepted.append(candidate)
-    del stack
     return ImportPlan(blueprint.stack, tuple(accepted), tuple(skipped))
 
 
