@@ -68,14 +68,24 @@ class StackLock:
 
 
 def current_holder(home: Path, stack: str) -> dict[str, Any] | None:
-    """The holder of the stack's lock if it is held right now, else None."""
-    lock = StackLock(home, stack, timeout=0)
+    """The holder of the stack's lock if one is alive, else None. Reads the holder file
+    without touching the lock itself, so asking never makes a real command exit 3."""
+    holder = StackLock(home, stack).holder()
+    if holder is None:
+        return None
+    if holder.get("host") == socket.gethostname() and not _alive(holder.get("pid")):
+        return None  # its process died (SIGKILL): the kernel already released the lock
+    return holder
+
+
+def _alive(pid: Any) -> bool:
     try:
-        lock._lock.acquire(timeout=0)
-    except Timeout:
-        return lock.holder() or {"pid": "?"}
-    lock._lock.release()
-    return None
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, ValueError, TypeError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _user() -> str:
