@@ -108,10 +108,12 @@ class Metadata:
     region: str
     owner: str | None = None
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    dev_user: str | None = None  # a development copy's normalised user (``--dev-user``)
 
     @property
     def stack(self) -> str:
-        return f"{self.org}-{self.env}-{self.project}"
+        base = f"{self.org}-{self.env}-{self.project}"
+        return f"{base}-dev-{self.dev_user}" if self.dev_user else base
 
 
 @dataclass(frozen=True)

@@ -9,22 +9,10 @@ so each engineer has their own state, WAL, lock and ownership tags.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 
 from dpn import model, naming
 from dpn.errors import InputError
-
-
-@dataclass(frozen=True)
-class DevMetadata(model.Metadata):
-    """Metadata of a development copy: ``dev_user`` is the normalised user name."""
-
-    dev_user: str = ""
-
-    @property
-    def stack(self) -> str:
-        base = f"{self.org}-{self.env}-{self.project}"
-        return f"{base}-dev-{self.dev_user}" if self.dev_user else base
 
 
 def check_user(user: str | None) -> str | None:
@@ -41,10 +29,9 @@ def with_user(meta: model.Metadata, user: str | None) -> model.Metadata:
     """``meta`` for ``user``'s development copy (``meta`` itself without a user)."""
     if not user:
         return meta
-    return DevMetadata(org=meta.org, env=meta.env, project=meta.project, region=meta.region,
-                       owner=meta.owner, tags=meta.tags, dev_user=user)
+    return replace(meta, dev_user=user)
 
 
 def dev_user_of(meta: model.Metadata) -> str | None:
     """The dev user of a blueprint's metadata, or None for the shared stack."""
-    return getattr(meta, "dev_user", None) or None
+    return meta.dev_user or None
