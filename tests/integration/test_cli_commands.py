@@ -60,3 +60,19 @@ def test_unreachable_platform_is_a_clear_error(tmp_path, sandbox):
     assert out.returncode in (1, 5), out.stderr
     assert "Traceback" not in out.stderr and out.stderr.strip()
     assert not (tmp_path / "state").exists()
+
+
+def test_unknown_spark_version_is_caught_at_plan_time(clean_sandbox, s3, glue, workspace,
+                                                      tmp_path):
+    doc = json.loads(open(BLUEPRINT_EIGHT).read())
+    doc["resources"]["etl"]["spark_version"] = "1.0.x-nonexistent"
+    path = tmp_path / "bad-version.json"
+    path.write_text(json.dumps(doc))
+    plan = run(clean_sandbox, tmp_path, "plan", str(path), "--format", "json")
+    assert plan.returncode == 0, plan.stderr
+    assert any("1.0.x-nonexistent" in w for w in json.loads(plan.stdout)["warnings"])
+    create = run(clean_sandbox, tmp_path, "create", str(path), "--yes")
+    assert create.returncode == 2, create.stderr
+    assert "spark_version" in create.stderr
+    assert platform_inventory(s3, glue, workspace) == set()
+    assert (tmp_path / "cache").is_dir()

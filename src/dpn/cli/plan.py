@@ -7,26 +7,8 @@ from typing import Any
 
 import click
 
-from dpn.cli.common import App, handle_errors, pass_app, platform_options
+from dpn.cli.common import App, handle_errors, pass_app, platform_options, resolve_settings
 from dpn.errors import InputError
-
-
-def _state(app: App, stack: str) -> Any:
-    return app.store().load_state(stack)
-
-
-def _check_recovered(app: App, stack: str) -> None:
-    """Exit 4 while the stack has an incomplete transaction: its state may lie."""
-    from dpn.engine.api import check_no_incomplete
-
-    check_no_incomplete(app.store(), stack)
-
-
-def _live(app: App, blueprint: Any, state: Any, settings: Any, sandbox: bool) -> Any:
-    from dpn.cli.common import resolve_settings
-    from dpn.engine.refresh import refresh
-
-    return refresh(blueprint, state, resolve_settings(app, settings, sandbox), app.home)
 
 
 @click.command()
@@ -49,13 +31,14 @@ def plan(app: App, blueprint: str, offline: bool, fmt: str, out: str | None,
     platforms unless --offline), with drift: what changed or was deleted outside dpn."""
     from dpn.blueprint import load
     from dpn.cli.render_plan import render_plan
-    from dpn.plan import make_plan
+    from dpn.engine.api import Runner, check_no_incomplete, prepare
 
     bp = load(blueprint, dev_user=dev_user)
-    _check_recovered(app, bp.stack)
-    state = _state(app, bp.stack)
-    live = None if offline else _live(app, bp, state, settings, sandbox)
-    result = make_plan(bp, state, live)
+    if not offline:
+        settings = resolve_settings(app, settings, sandbox)
+    runner = Runner(home=app.home, settings=settings, store=app.store(settings))
+    check_no_incomplete(runner.store, bp.stack)  # exit 4: the state may lie until recovered
+    result = prepare(runner, bp, "update", offline=offline)[0].plan
     if out:
         try:
             with open(out, "w", encoding="utf-8") as fh:

@@ -5,12 +5,14 @@ Nothing here prints; progress goes to ``events``, questions to ``confirm``.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dpn.engine.checks import preflight
 from dpn.engine.events import EventSink, ignore
 from dpn.engine.ops import ApplyResult, Operation, Outcome
 from dpn.engine.recover import Recovery, recover
@@ -77,6 +79,7 @@ class Prepared:
     plan: Plan
     state: StackState | None
     operations: tuple[Operation, ...]
+    problems: tuple[str, ...] = ()  # what the live workspace would refuse (plan warnings too)
 
 
 def operations_for(plan: Plan, state: StackState | None, mode: str,
@@ -127,10 +130,14 @@ def prepare(runner: Runner, blueprint: Blueprint, mode: str, *, offline: bool = 
         plan = teardown_plan(blueprint, state)
     else:
         plan = make_plan(blueprint, state, live)
+    problems: list[str] = []
+    if providers and mode != "delete":
+        problems = preflight(plan, blueprint, state, providers)
+        plan = dataclasses.replace(plan, warnings=tuple(plan.warnings) + tuple(problems))
     ops = operations_for(plan, state, mode, only)
     if mode == "delete" and only:
         _check_only(state, ops)
-    return Prepared(plan, state, ops), providers
+    return Prepared(plan, state, ops, tuple(problems)), providers
 
 
 def _check_only(state: StackState | None, ops: Sequence[Operation]) -> None:
@@ -152,6 +159,9 @@ def apply(runner: Runner, blueprint: Blueprint, mode: str, *, only: Sequence[str
     with lock:
         check_no_incomplete(runner.store, stack)
         prepared, providers = prepare(runner, blueprint, mode, only=only)
+        if prepared.problems and not dry_run:
+            raise InputError("the workspace would refuse this plan: "
+                             + "; ".join(prepared.problems))
         if dry_run or not prepared.operations:
             return prepared.plan, ApplyResult(stack, None, Outcome.COMMITTED)
         if not confirm(prepared.plan):
