@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from dpn import diffing
+from dpn.errors import NotFound
 from dpn.model import KEY_TAG, STACK_TAG, TAG_FIELD, thaw
-from dpn.providers.base import Diff, Provider, Spec
+from dpn.providers.base import Diff, Observed, Provider, Spec
 from dpn.providers.databricks.client import ClientOptions
+from dpn.providers.databricks.errors import PLATFORM
 
 
 def tags_of(rtype: str, props: Mapping[str, Any]) -> dict[str, str]:
@@ -43,3 +45,15 @@ class DatabricksProvider(Provider):
         """Delegates to ``dpn.diffing.diff``, with this type's normalisation (``normalize``)
         applied to both sides first."""
         return diffing.diff(self.type, self.normalize(old), self.normalize(new))
+
+    def find(self, spec: Spec) -> Observed | None:
+        """Unity Catalog objects are found by their physical id, their full name."""
+        return self.read(str(self.physical_id(spec)))
+
+    def read_back(self, id: str, op: str) -> Observed:
+        """The object after ``op``; NotFound if it vanished meanwhile."""
+        observed = self.read(id)
+        if observed is None:
+            raise NotFound(f"databricks: {op} {self.type} {id!r}: not found when read back",
+                           platform=PLATFORM, code="NOT_FOUND")
+        return observed

@@ -172,9 +172,6 @@ class TableProvider(DatabricksProvider):
                 continue
         return {i: found.get(i) for i in ids}
 
-    def find(self, spec: Spec) -> Observed | None:
-        return self.read(str(self.physical_id(spec)))
-
     def create(self, spec: Spec) -> Observed:
         full = str(self.physical_id(spec))
         what = f"table {full!r}"

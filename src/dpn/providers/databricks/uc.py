@@ -122,19 +122,12 @@ class CatalogProvider(DatabricksProvider):
         except Exception:  # noqa: BLE001 - best effort by contract, see docstring
             return
 
-    def _read_back(self, name: str, op: str) -> Observed:
-        observed = self.read(name)
-        if observed is None:
-            raise NotFound(f"databricks: {op} catalog {name!r}: not found when read back",
-                           platform=PLATFORM, code="NOT_FOUND")
-        return observed
-
     def update(self, id: str, spec: Spec) -> Observed:
         props = thaw(spec.props)
         with edge("update", f"catalog {id!r}"):
             self.client.catalogs.update(id, comment=props.get("comment") or "",
                                         properties=props.get("properties") or {})
-        return self._read_back(id, "update")
+        return self.read_back(id, "update")
 
     def delete(self, id: str, *, force_empty: bool = False) -> None:
         what = f"catalog {id!r}"
@@ -196,9 +189,6 @@ class SchemaProvider(DatabricksProvider):
                 continue
         return {i: found.get(i) for i in ids}
 
-    def find(self, spec: Spec) -> Observed | None:
-        return self.read(str(self.physical_id(spec)))
-
     def create(self, spec: Spec) -> Observed:
         full = str(self.physical_id(spec))
         what = f"schema {full!r}"
@@ -236,19 +226,12 @@ class SchemaProvider(DatabricksProvider):
             return not any(True for _ in self.client.tables.list(catalog, "default",
                                                                  max_results=1))
 
-    def _read_back(self, full: str, op: str) -> Observed:
-        observed = self.read(full)
-        if observed is None:
-            raise NotFound(f"databricks: {op} schema {full!r}: not found when read back",
-                           platform=PLATFORM, code="NOT_FOUND")
-        return observed
-
     def update(self, id: str, spec: Spec) -> Observed:
         props = thaw(spec.props)
         with edge("update", f"schema {id!r}"):
             self.client.schemas.update(id, comment=props.get("comment") or "",
                                        properties=props.get("properties") or {})
-        return self._read_back(id, "update")
+        return self.read_back(id, "update")
 
     def delete(self, id: str, *, force_empty: bool = False) -> None:
         what = f"schema {id!r}"
