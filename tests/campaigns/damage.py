@@ -148,5 +148,5 @@ def damage_run(ctx: Ctx, rng: random.Random, index: int, scenario: str | None = 
     try:
         SCENARIOS[name](ctx, rng, home, path, doc)
     finally:
-        cleanup(ctx, home, doc)
+        cleanup(ctx, home, doc, measured=name == "cut_wal_anywhere")
         ctx.scan_secrets(home)
