@@ -62,11 +62,11 @@ def mixed(project: str, n: int) -> Any:
     q = n // 4
     for i in range(q):
         res[f"db{i}"] = {"type": "aws.glue_database", "domain": f"d{i}", "layer": "raw"}
-        res[f"t{i}"] = {"type": "aws.glue_table", "database": "${db%d}" % i, "entity": "t",
+        res[f"t{i}"] = {"type": "aws.glue_table", "database": f"${{db{i}}}", "entity": "t",
                         "columns": [{"name": "id", "type": "bigint"}], "format": "parquet",
                         "location": f"s3://bench-data/t{i}/"}
         res[f"cat{i}"] = {"type": "dbx.catalog", "domain": f"c{i}"}
-        res[f"s{i}"] = {"type": "dbx.schema", "catalog": "${cat%d}" % i, "layer": "gold"}
+        res[f"s{i}"] = {"type": "dbx.schema", "catalog": f"${{cat{i}}}", "layer": "gold"}
     return blueprint(project, res)
 
 
@@ -78,11 +78,11 @@ def spread(project: str) -> Any:
         res[f"db{d}"] = {"type": "aws.glue_database", "domain": f"r{d}", "layer": "raw"}
         res[f"s{d}"] = {"type": "dbx.schema", "catalog": "${cat}", "layer": layers[d]}
     for i in range(96):
-        res[f"gt{i}"] = {"type": "aws.glue_table", "database": "${db%d}" % (i % 4),
+        res[f"gt{i}"] = {"type": "aws.glue_table", "database": f"${{db{i % 4}}}",
                          "entity": f"e{i}", "columns": [{"name": "id", "type": "bigint"}],
                          "format": "parquet", "location": f"s3://bench-data/g{i}/"}
     for i in range(95):
-        res[f"ut{i}"] = {"type": "dbx.table", "schema": "${s%d}" % (i % 4), "entity": f"e{i}",
+        res[f"ut{i}"] = {"type": "dbx.table", "schema": f"${{s{i % 4}}}", "entity": f"e{i}",
                          "columns": [{"name": "id", "type": "BIGINT"}],
                          "storage_location": f"s3://bench-data/u{i}/"}
     assert len(res) == 200
@@ -200,8 +200,9 @@ library call timed; 2 cores shared with other work, so read the ratios, not the 
 | 100 creates by dpn, parallelism 1, no latency | {ovh['dpn']:.2f} s | |
 | the same create calls from a plain boto3/databricks-sdk script | {ovh['plain']:.2f} s | |
 | dpn / plain | **{ovh['ratio']:.2f}x** | at most 1.3x |
-| WAL fsyncs per operation (plus 3 per transaction: begin, commit, end) | **{ovh['fsyncs_per_op']:.2f}** | at most 2 |
-| API calls to refresh {ref['resources']} resources (4 Glue databases, 4 UC schemas) | **{ref['total']}** (AWS {ref['aws']}, Databricks {ref['dbx']}) | at most 30 |
+| WAL fsyncs per operation (plus 3 per transaction) | **{ovh['fsyncs_per_op']:.2f}** | at most 2 |
+| API calls to refresh {ref['resources']} resources (4 Glue dbs, 4 UC schemas) \
+| **{ref['total']}** (AWS {ref['aws']}, Databricks {ref['dbx']}) | at most 30 |
 """
     print(body)
     if args.write:
