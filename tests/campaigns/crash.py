@@ -68,6 +68,15 @@ def _wait_for_wal(home: Path, stack: str, proc: Any, deadline: float = 60) -> bo
     return False
 
 
+def _wait_for_records(home: Path, stack: str, proc: Any, count: int) -> None:
+    end = time.monotonic() + 60
+    while time.monotonic() < end and proc.poll() is None:
+        logs = list_logs(home, stack)
+        if logs and logs[-1].read_bytes().count(b"\n") >= count:
+            return
+        time.sleep(0.003)
+
+
 def killed(ctx: Ctx, rng: random.Random, home: Path, args: list[str], stack: str,
            n_records: int) -> bool:
     """Run ``dpn *args`` and SIGKILL it at a random instant (or after a random WAL record).
@@ -79,7 +88,10 @@ def killed(ctx: Ctx, rng: random.Random, home: Path, args: list[str], stack: str
     else:
         proc = ctx.popen(home, *args)
         if _wait_for_wal(home, stack, proc):
-            time.sleep(rng.uniform(0, 0.3 + 0.05 * n_records))
+            # a random instant inside the transaction: once a random number of records
+            # is durable, plus a random delay (so rarely right at a record boundary)
+            _wait_for_records(home, stack, proc, rng.randint(1, max(1, n_records - 2)))
+            time.sleep(rng.uniform(0, 0.05))
         dead = proc.poll() is None
         if dead:
             proc.send_signal(signal.SIGKILL)
