@@ -33,7 +33,6 @@ from dpn.blueprint import from_dict
 from dpn.engine.api import Runner, apply
 from dpn.engine.refresh import refresh_state
 from dpn.engine.state import StateStore
-from dpn.engine.wal import list_logs, read_wal
 from dpn.providers import registry
 from dpn.sandbox import launcher
 from dpn.sandbox.faults import FaultClient
@@ -101,14 +100,15 @@ class Bench:
         self.aws.reset()
         self.dbx.reset()
 
-    def create(self, bp: Any, parallelism: int) -> tuple[float, Path]:
-        home = Path(tempfile.mkdtemp(dir=self.home))
+    def create(self, bp: Any, parallelism: int, home: Path | None = None
+               ) -> tuple[float, Any]:
+        home = home or Path(tempfile.mkdtemp(dir=self.home))
         runner = Runner(home=home, settings=self.settings, parallelism=parallelism)
         began = time.perf_counter()
         _, result = apply(runner, bp, "create")
         elapsed = time.perf_counter() - began
         assert result.ok, result
-        return elapsed, home
+        return elapsed, result
 
 
 def bench_parallelism(b: Bench, runs: int) -> dict[str, float]:
@@ -121,6 +121,8 @@ def bench_parallelism(b: Bench, runs: int) -> dict[str, float]:
             elapsed, _ = b.create(independent(f"par{par}r{r}", 64), par)
             out[str(par)].append(elapsed)
     b.reset()
+    print("parallelism samples", {k: [round(t, 2) for t in v] for k, v in out.items()},
+          file=sys.stderr)
     p1, p8 = statistics.median(out["1"]), statistics.median(out["8"])
     return {"p1": p1, "p8": p8, "speedup": p1 / p8}
 
@@ -149,20 +151,22 @@ def bench_overhead(b: Bench, runs: int) -> dict[str, Any]:
     dpn_times, plain_times, fsyncs = [], [], 0.0
     for r in range(runs):
         b.reset()
-        elapsed, home = b.create(mixed(f"ovh{r}", 100), 1)
+        elapsed, result = b.create(mixed(f"ovh{r}", 100), 1)
         dpn_times.append(elapsed)
-        log = read_wal(list_logs(home, f"bench-dev-ovh{r}")[0])
-        fsyncs = (len(log.records) - 3) / 100  # begin, commit and end are per transaction
+        fsyncs = (result.fsyncs - 3) / 100  # begin, commit and end are per transaction
         b.reset()
         plain_times.append(plain_script(b, 100))
     b.reset()
+    print("overhead samples: dpn", [round(t, 3) for t in dpn_times],
+          "plain", [round(t, 3) for t in plain_times], file=sys.stderr)
     d, p = statistics.median(dpn_times), statistics.median(plain_times)
     return {"dpn": d, "plain": p, "ratio": d / p, "fsyncs_per_op": fsyncs}
 
 
 def bench_refresh(b: Bench) -> dict[str, Any]:
     b.reset()
-    _, home = b.create(spread("refresh"), 8)
+    home = Path(tempfile.mkdtemp(dir=b.home))
+    b.create(spread("refresh"), 8, home)
     state = StateStore(home).load("bench-dev-refresh")
     types = {r.type for r in state.resources.values()}
     providers = registry.build(b.settings, region="us-east-1", home=home, types=types)

@@ -68,6 +68,7 @@ class ApplyResult:
     cancelled: bool = False
     warnings: tuple[str, ...] = field(default=())
     error_exit: int = 1  # the exit code the first error calls for (5: permission refused)
+    fsyncs: int = 0      # durable WAL writes the transaction made
 
     @property
     def ok(self) -> bool:

@@ -8,6 +8,7 @@ cancel) before the commit point rolls back everything done, in reverse order.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -106,11 +107,13 @@ class Transaction:
             run = run_graph(pre, deps, self._forward, parallelism=self.engine.parallelism,
                             stop=self.engine.cancel.is_set)
             if run.failed or run.stopped:
-                return self._rollback(run.failed, cancelled=run.stopped)
-            self.wal.append(Rec.COMMIT)
-            self.engine.events(Committed(self.tx))
-            state = self.engine.store.save_state(self._committed_state(), tx=self.tx)
-            return self._delete_phase(dels, state)
+                result = self._rollback(run.failed, cancelled=run.stopped)
+            else:
+                self.wal.append(Rec.COMMIT)
+                self.engine.events(Committed(self.tx))
+                state = self.engine.store.save_state(self._committed_state(), tx=self.tx)
+                result = self._delete_phase(dels, state)
+            return dataclasses.replace(result, fsyncs=self.wal.fsyncs)
         finally:
             self.wal.close()
 

@@ -1,5 +1,11 @@
-"""The write-ahead log: one JSON record a line, each with a sequence number and a checksum,
-fsynced before the call it announces starts.
+"""The write-ahead log: one JSON record a line, each with a sequence number and a checksum.
+
+Every record that announces something (``begin``, ``intent``, ``undo``, ``commit``, the
+terminal ones) is fsynced before the call it announces starts. An outcome record
+(``done``, ``undone``, ``failed``) is written but not fsynced on its own: the next fsync
+makes it durable with everything before it. If a power loss takes it, recovery finds an
+intent with no outcome and settles it by reading the platform, as for any crash
+mid-call: one fsync per operation buys the same guarantee as two.
 
 A torn last line (a crash mid-write) is detected and ignored: the record it held was never
 acknowledged, so nothing acted on it. A bad record anywhere else is corruption and is
@@ -37,6 +43,8 @@ class Rec(StrEnum):
 
 
 TERMINAL = frozenset({Rec.ROLLED_BACK, Rec.RECOVERED, Rec.END})
+# Outcomes: made durable by the next fsync rather than their own (see the module doc).
+OUTCOMES = frozenset({Rec.DONE, Rec.UNDONE, Rec.FAILED})
 
 # Test-only crash hook: SIGKILL this process right after record N is durable.
 _CRASH_ENV = "DPN_TEST_CRASH_AFTER_RECORD"
@@ -83,7 +91,8 @@ def encode_record(seq: int, rtype: Rec, fields: Mapping[str, Any]) -> bytes:
 
 
 class WalWriter:
-    """Appends records to one transaction's log. Thread-safe; one fsync per record."""
+    """Appends records to one transaction's log. Thread-safe; one fsync per announcing
+    record (outcome records ride on the next one)."""
 
     def __init__(self, path: Path, *, start_seq: int = 0) -> None:
         self.path = path
@@ -102,8 +111,9 @@ class WalWriter:
             line = encode_record(self._seq + 1, rtype, fields)
             self._seq += 1
             os.write(self._fd, line)
-            os.fsync(self._fd)
-            self.fsyncs += 1
+            if rtype not in OUTCOMES:
+                os.fsync(self._fd)
+                self.fsyncs += 1
             self._crash.after(self._seq)
             return self._seq
 
