@@ -28,6 +28,16 @@ def apply_in_process(ctx: Ctx, home: Path, doc: dict[str, Any], mode: str,
     return result
 
 
+def planned_operations(ctx: Ctx, home: Path, doc: dict[str, Any], mode: str) -> int:
+    """How many operations ``dpn <mode>`` of ``doc`` will run (offline plan on the state),
+    so kills are drawn inside the transaction's own records."""
+    from dpn.blueprint import from_dict
+    from dpn.engine.api import prepare
+
+    prepared, _ = prepare(ctx.runner(home), from_dict(doc), mode, offline=True)
+    return len(prepared.operations)
+
+
 def check_equal(ctx: Ctx, home: Path, doc: dict[str, Any], what: str) -> bool:
     """Platforms (by tag and by name) equal the state; count orphans and missing."""
     stack, project = gen.stack_of(doc), doc["metadata"]["project"]
@@ -57,22 +67,24 @@ def reaches(ctx: Ctx, home: Path, doc: dict[str, Any]) -> bool:
     return True
 
 
-def _wait_for_wal(home: Path, stack: str, proc: Any, deadline: float = 60) -> bool:
+def _wait_for_wal(home: Path, stack: str, proc: Any, before: set[Path],
+                  deadline: float = 60) -> Path | None:
+    """The log of the transaction ``proc`` starts (one not in ``before``)."""
     end = time.monotonic() + deadline
     while time.monotonic() < end:
-        if list_logs(home, stack):
-            return True
+        new = [p for p in list_logs(home, stack) if p not in before]
+        if new:
+            return new[0]
         if proc.poll() is not None:
-            return False
-        time.sleep(0.01)
-    return False
+            return None
+        time.sleep(0.005)
+    return None
 
 
-def _wait_for_records(home: Path, stack: str, proc: Any, count: int) -> None:
+def _wait_for_records(log: Path, proc: Any, count: int) -> None:
     end = time.monotonic() + 60
     while time.monotonic() < end and proc.poll() is None:
-        logs = list_logs(home, stack)
-        if logs and logs[-1].read_bytes().count(b"\n") >= count:
+        if log.read_bytes().count(b"\n") >= count:
             return
         time.sleep(0.003)
 
@@ -86,11 +98,13 @@ def killed(ctx: Ctx, rng: random.Random, home: Path, args: list[str], stack: str
         done = ctx.run(home, *args, DPN_TEST_CRASH_AFTER_RECORD=str(crash_at))
         dead = done.returncode == -signal.SIGKILL
     else:
+        before = set(list_logs(home, stack))
         proc = ctx.popen(home, *args)
-        if _wait_for_wal(home, stack, proc):
+        log = _wait_for_wal(home, stack, proc, before)
+        if log is not None:
             # a random instant inside the transaction: once a random number of records
-            # is durable, plus a random delay (so rarely right at a record boundary)
-            _wait_for_records(home, stack, proc, rng.randint(1, max(1, n_records - 2)))
+            # is written, plus a random delay (so rarely right at a record boundary)
+            _wait_for_records(log, proc, rng.randint(1, max(1, n_records - 2)))
             time.sleep(rng.uniform(0, 0.05))
         dead = proc.poll() is None
         if dead:
@@ -135,20 +149,26 @@ def crash_run(ctx: Ctx, rng: random.Random, index: int) -> None:
     run_dir = ctx.workdir / f"run{index}-{doc['metadata']['project']}"
     home = run_dir / "home"
     phase = rng.choice(["create", "create", "update", "update", "delete"])
-    n = len(doc["resources"])
     target = doc
     try:
         if phase != "create":
             if apply_in_process(ctx, home, doc, "create").outcome != "committed":
                 ctx.figures.fail(f"{stack}: setup create did not commit")
                 return
-        if phase == "update":
-            target = gen.mutate(rng, doc)
+        ops = 0
+        for _ in range(5 if phase == "update" else 1):  # an update that changes something
+            if phase == "update":
+                target = gen.mutate(rng, doc)
+            ops = planned_operations(ctx, home, target, phase)
+            if ops:
+                break
         path = write_blueprint(run_dir / "bp.json", target)
         ctx.figures.runs += 1
-        if killed(ctx, rng, home, [phase, path, "--yes"], stack, 2 * n + 3):
+        # begin, an intent and an outcome per operation, commit; the kill lands before end
+        if killed(ctx, rng, home, [phase, path, "--yes"], stack, 2 * ops + 2):
             if incomplete(home, stack):
                 ctx.figures.kills_in_tx += 1
+
         recover(ctx, rng, home, stack)
         check_equal(ctx, home, target, f"after recover ({phase})")
         final = ctx.run(home, "delete" if phase == "delete" else "update", path, "--yes")
