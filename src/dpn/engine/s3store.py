@@ -15,12 +15,11 @@ lease. boto3 is imported here, lazily: only an ``s3://`` backend loads this modu
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from dpn.engine.files import check_stack_id
+from dpn.engine.state import decode_state, encode_state
 from dpn.engine.store import StackLockHandle, Store, WalSink
 from dpn.errors import InputError, StateError
 from dpn.model import StackState
@@ -240,39 +239,6 @@ class S3Store(Store):
 
 class _Precondition(Exception):
     """A conditional request whose condition did not hold (HTTP 412)."""
-
-
-def encode_state(state: StackState, tx: str | None) -> tuple[StackState, bytes]:
-    """The document ``StateStore.save`` writes for ``state`` (serial + 1), as bytes."""
-    from dpn.engine.state import FORMAT, _checksum, encode_resource
-
-    written = StackState(stack=state.stack, serial=state.serial + 1, resources=state.resources)
-    body: dict[str, Any] = {
-        "format": FORMAT, "stack": state.stack, "serial": written.serial, "tx": tx,
-        "resources": {k: encode_resource(r) for k, r in sorted(state.resources.items())},
-    }
-    body["checksum"] = _checksum(body)
-    return written, json.dumps(body, indent=1, sort_keys=True, ensure_ascii=False).encode()
-
-
-def decode_state(raw: bytes, stack: str, where: str) -> StackState:
-    """Parse and verify a state document (checksum, format, stack)."""
-    from dpn.engine.state import FORMAT, _checksum, decode_resource
-
-    try:
-        doc = json.loads(raw)
-        body = {k: v for k, v in doc.items() if k != "checksum"}
-        if doc.get("checksum") != _checksum(body):
-            raise StateError(f"state {where} fails its checksum: it was damaged or edited")
-        if doc.get("format") != FORMAT or doc.get("stack") != stack:
-            raise StateError(f"state {where} is not a dpn state document for stack {stack!r}")
-        resources = {k: decode_resource(k, v) for k, v in doc["resources"].items()}
-        return StackState(stack=stack, serial=int(doc["serial"]),
-                          resources=MappingProxyType(resources))
-    except StateError:
-        raise
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise StateError(f"state {where} is unreadable: {exc}") from exc
 
 
 def _client(settings: PlatformSettings) -> Any:

@@ -34,6 +34,36 @@ def decode_resource(key: str, raw: Mapping[str, Any]) -> ResourceState:
                          depends_on=tuple(raw.get("depends_on") or ()))
 
 
+def encode_state(state: StackState, tx: str | None) -> tuple[StackState, bytes]:
+    """The document that records ``state`` with the next serial number, and that state."""
+    written = StackState(stack=state.stack, serial=state.serial + 1, resources=state.resources)
+    body: dict[str, Any] = {
+        "format": FORMAT, "stack": state.stack, "serial": written.serial, "tx": tx,
+        "resources": {k: encode_resource(r) for k, r in sorted(state.resources.items())},
+    }
+    body["checksum"] = _checksum(body)
+    return written, json.dumps(body, indent=1, sort_keys=True, ensure_ascii=False).encode()
+
+
+def decode_state(raw: bytes, stack: str, where: str) -> StackState:
+    """Parse and verify a state document (checksum, format, stack)."""
+    try:
+        doc = json.loads(raw)
+        body = {k: v for k, v in doc.items() if k != "checksum"}
+        if doc.get("checksum") != _checksum(body):
+            raise StateError(f"state {where} fails its checksum: it was damaged or edited; "
+                             "restore it from a backup (dpn never rewrites a damaged state)")
+        if doc.get("format") != FORMAT or doc.get("stack") != stack:
+            raise StateError(f"state {where} is not a dpn state document for stack {stack!r}")
+        resources = {k: decode_resource(k, v) for k, v in doc["resources"].items()}
+        return StackState(stack=stack, serial=int(doc["serial"]),
+                          resources=MappingProxyType(resources))
+    except StateError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise StateError(f"state {where} is unreadable: {exc}") from exc
+
+
 class StateStore:
     """Reads and writes ``$DPN_HOME/state/<stack>.json``."""
 
@@ -58,39 +88,10 @@ class StateStore:
             return None
         except OSError as exc:
             raise StateError(f"cannot read state {path}: {exc.strerror}") from exc
-        try:
-            doc = json.loads(raw)
-            body = {k: v for k, v in doc.items() if k != "checksum"}
-            if doc.get("checksum") != _checksum(body):
-                raise StateError(f"state {path} fails its checksum: it was damaged or edited; "
-                                 "restore it from a backup or rebuild it with 'dpn recover'")
-            if doc.get("format") != FORMAT or doc.get("stack") != stack:
-                raise StateError(f"state {path} is not a dpn state file for stack {stack!r}")
-            resources = {k: decode_resource(k, v) for k, v in doc["resources"].items()}
-            return StackState(stack=stack, serial=int(doc["serial"]),
-                              resources=MappingProxyType(resources))
-        except StateError:
-            raise
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise StateError(f"state {path} is unreadable: {exc}") from exc
-
-    def load_meta(self, stack: str) -> dict[str, Any]:
-        """The state file's bookkeeping fields (``serial``, ``tx``) without decoding it."""
-        try:
-            doc = json.loads(self.path(stack).read_bytes())
-        except (FileNotFoundError, ValueError):
-            return {}
-        return {"serial": doc.get("serial", 0), "tx": doc.get("tx")}
+        return decode_state(raw, stack, str(path))
 
     def save(self, state: StackState, *, tx: str | None = None) -> StackState:
         """Write ``state`` with the next serial number and return what was written."""
-        written = StackState(stack=state.stack, serial=state.serial + 1,
-                             resources=state.resources)
-        body: dict[str, Any] = {
-            "format": FORMAT, "stack": state.stack, "serial": written.serial, "tx": tx,
-            "resources": {k: encode_resource(r) for k, r in sorted(state.resources.items())},
-        }
-        body["checksum"] = _checksum(body)
-        data = json.dumps(body, indent=1, sort_keys=True, ensure_ascii=False).encode()
+        written, data = encode_state(state, tx)
         atomic_write(self.path(state.stack), data)
         return written
