@@ -76,3 +76,13 @@ def test_unknown_spark_version_is_caught_at_plan_time(clean_sandbox, s3, glue, w
     assert "spark_version" in create.stderr
     assert platform_inventory(s3, glue, workspace) == set()
     assert (tmp_path / "cache").is_dir()
+
+
+def test_refused_credentials_exit_5_before_anything_changes(clean_sandbox, s3, glue,
+                                                             workspace, tmp_path):
+    out = run(clean_sandbox, tmp_path, "create", BLUEPRINT_EIGHT, "--yes",
+              DATABRICKS_TOKEN="wrong-token")
+    assert out.returncode == 5, out.stderr
+    assert "wrong-token" not in out.stderr + out.stdout
+    assert platform_inventory(s3, glue, workspace) == set()  # not even the AWS half ran
+    assert not (tmp_path / "wal").exists()

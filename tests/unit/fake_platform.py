@@ -45,6 +45,11 @@ class FakeProvider(Provider):
         if err is not None:
             raise err
 
+    access_scope = "fake"
+
+    def check_access(self) -> None:
+        self._check("*", "access")
+
     def physical_id(self, spec: Spec) -> str | None:
         return None if self.type in ("dbx.cluster", "dbx.job") else spec.name
 

@@ -82,7 +82,7 @@ def test_second_create_is_a_no_op(runner, platform):
     calls = len(platform.calls)
     _, result = apply(runner, three(), "create")
     assert result.tx is None
-    assert len(platform.calls) == calls
+    assert [c[2] for c in platform.calls[calls:]] == ["access"]  # a read, nothing else
 
 
 def test_failure_rolls_back_everything(runner, platform):
@@ -231,3 +231,11 @@ def test_import_adopts_an_untagged_object_and_rollback_restores_it(runner, platf
     obj["props"]["tags"] = {"dpn:stack": "other-stack", "dpn:key": "x"}
     result = Transaction(engine, STACK, StateStore(runner.home).load(STACK), bp, [op]).run()
     assert result.outcome == "rolled_back" and "not tagged as owned" in result.error
+
+
+def test_refused_access_stops_before_any_call(runner, platform):
+    platform.fail[("*", "access")] = PermissionDenied("token refused")
+    with pytest.raises(PermissionDenied):
+        apply(runner, three(), "create")
+    assert [c for c in platform.calls if c[2] != "access"] == []
+    assert list_logs(runner.home, STACK) == []

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dpn.engine.checks import preflight
+from dpn.engine.checks import check_access, preflight
 from dpn.engine.events import EventSink, ignore
 from dpn.engine.ops import ApplyResult, Operation, Outcome
 from dpn.engine.recover import Recovery, recover
@@ -125,6 +125,7 @@ def prepare(runner: Runner, blueprint: Blueprint, mode: str, *, offline: bool = 
     live = None
     if not offline:
         providers = runner.build_providers(types, blueprint.metadata.region)
+        check_access(providers)
         live = refresh_state(state, providers)
     if mode == "delete":
         plan = teardown_plan(blueprint, state)

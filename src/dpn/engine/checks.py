@@ -19,6 +19,17 @@ class ChecksSpecs(Protocol):
     def validate_cluster_spec(self, spec: Spec) -> list[str]: ...
 
 
+def check_access(providers: Mapping[str, Provider]) -> None:
+    """One cheap read per credential scope (S3, Glue, the Databricks workspace), so refused
+    credentials stop the command (exit 5) before anything changes."""
+    seen: set[str] = set()
+    for provider in providers.values():
+        scope = provider.access_scope
+        if scope and scope not in seen:
+            seen.add(scope)
+            provider.check_access()
+
+
 def preflight(plan: Any, blueprint: Blueprint, state: StackState | None,
               providers: Mapping[str, Provider]) -> list[str]:
     """Problems that would make a planned create, update or replace fail."""

@@ -127,3 +127,11 @@ class Provider(ABC):
     @abstractmethod
     def delete(self, id: str, *, force_empty: bool = False) -> None:
         """Delete the object (and, with ``force_empty``, what it contains)."""
+
+    # Providers sharing credentials and a service share a scope: the engine checks access
+    # once per scope, before anything changes.
+    access_scope: str = ""
+
+    @abstractmethod
+    def check_access(self) -> None:
+        """One cheap read proving the credentials work (``PermissionDenied`` if not)."""

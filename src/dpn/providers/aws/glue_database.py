@@ -43,6 +43,12 @@ def database_props(db: Mapping[str, Any], tags: Mapping[str, str]) -> dict[str, 
 
 class GlueDatabaseProvider(Provider):
     type = GLUE_DATABASE
+    access_scope = "aws.glue"
+
+    def check_access(self) -> None:
+        """GetDatabases (one page of one): the credentials work for Glue."""
+        with aws_errors("GetDatabases", "*"):
+            self._glue.get_databases(MaxResults=1)
 
     def __init__(self, glue: Any, region: str) -> None:
         self._glue = glue

@@ -35,6 +35,12 @@ def split_id(id: str) -> tuple[str, str]:
 
 class GlueTableProvider(Provider):
     type = GLUE_TABLE
+    access_scope = "aws.glue"
+
+    def check_access(self) -> None:
+        """GetDatabases (one page of one): the credentials work for Glue."""
+        with aws_errors("GetDatabases", "*"):
+            self._glue.get_databases(MaxResults=1)
 
     def __init__(self, glue: Any, region: str) -> None:
         self._glue = glue

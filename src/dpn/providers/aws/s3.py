@@ -64,6 +64,12 @@ def attrs_of(name: str) -> dict[str, str]:
 
 class S3BucketProvider(Provider):
     type = S3_BUCKET
+    access_scope = "aws.s3"
+
+    def check_access(self) -> None:
+        """ListBuckets: the credentials work for S3."""
+        with aws_errors("ListBuckets", "*"):
+            self._s3.list_buckets()
 
     def __init__(self, s3: Any, region: str) -> None:
         self._s3 = s3

@@ -10,7 +10,7 @@ from dpn.errors import NotFound
 from dpn.model import KEY_TAG, STACK_TAG, TAG_FIELD, thaw
 from dpn.providers.base import Diff, Observed, Provider, Spec
 from dpn.providers.databricks.client import ClientOptions
-from dpn.providers.databricks.errors import PLATFORM
+from dpn.providers.databricks.errors import PLATFORM, edge
 
 
 def tags_of(rtype: str, props: Mapping[str, Any]) -> dict[str, str]:
@@ -45,6 +45,13 @@ class DatabricksProvider(Provider):
         """Delegates to ``dpn.diffing.diff``, with this type's normalisation (``normalize``)
         applied to both sides first."""
         return diffing.diff(self.type, self.normalize(old), self.normalize(new))
+
+    access_scope = "databricks"
+
+    def check_access(self) -> None:
+        """``current_user.me``: the token works for this workspace."""
+        with edge("check credentials with", "the workspace"):
+            self.client.current_user.me()
 
     def find(self, spec: Spec) -> Observed | None:
         """Unity Catalog objects are found by their physical id, their full name."""

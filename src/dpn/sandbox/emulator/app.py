@@ -58,14 +58,14 @@ class Emulator:
 
     def __init__(self, token: str, data_dir: Path | None = None,
                  cluster_delay: float | None = None) -> None:
-        from dpn.sandbox.emulator import catalog, clusters, jobs, tables
+        from dpn.sandbox.emulator import catalog, clusters, jobs, scim, tables
 
         self.token = token
         self.store = Store(data_dir)
         delay = os.environ.get("DPN_SANDBOX_CLUSTER_DELAY", "0.3")
         self.cluster_delay = float(delay) if cluster_delay is None else cluster_delay
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
-        for module in (clusters, jobs, catalog, tables):
+        for module in (clusters, jobs, catalog, tables, scim):
             for method, pattern, handler in module.ROUTES:
                 self.routes.append((method, re.compile(pattern + r"/?$"), handler))
 

@@ -1,0 +1,22 @@
+"""The caller's identity: ``GET /api/2.0/preview/scim/v2/Me`` (``current_user.me``), which
+clients use to check their credentials before doing anything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+USER = {
+    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+    "id": "7000000000000001",
+    "userName": "sandbox-user@dpn.local",
+    "displayName": "Sandbox User",
+    "active": True,
+    "emails": [{"value": "sandbox-user@dpn.local", "type": "work", "primary": True}],
+}
+
+
+def me(app: Any, request: Any) -> dict[str, Any]:
+    return dict(USER)
+
+
+ROUTES = [("GET", r"/api/2\.0/preview/scim/v2/Me", me)]
