@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from dpn.blueprint.refs import resolve
+from dpn.errors import InvalidRequest, NotFound
 from dpn.model import Blueprint, StackState, freeze
 from dpn.providers.base import Provider, Spec
 
@@ -27,7 +28,10 @@ def check_access(providers: Mapping[str, Provider]) -> None:
         scope = provider.access_scope
         if scope and scope not in seen:
             seen.add(scope)
-            provider.check_access()
+            try:
+                provider.check_access()
+            except (NotFound, InvalidRequest):
+                pass  # the probe itself is not offered there: the real calls will tell
 
 
 def preflight(plan: Any, blueprint: Blueprint, state: StackState | None,
