@@ -8,8 +8,8 @@ from typing import Any
 
 from dpn import diffing
 from dpn.errors import NotFound, ProviderError, Transient
-from dpn.providers.aws.errors import PLATFORM, translate, unknown_outcome
-from dpn.providers.base import Diff
+from dpn.providers.aws.errors import PLATFORM, aws_errors, translate, unknown_outcome
+from dpn.providers.base import Diff, Provider
 
 
 def diff(rtype: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> Diff:
@@ -53,3 +53,22 @@ def failed_create(
             f"{err} (outcome unknown; check failed: {again})", platform=PLATFORM, code=err.code,
         )
     return err
+
+
+class GlueProvider(Provider):
+    """Base of the Glue providers: the shared client, the account learnt from reads."""
+
+    access_scope = "aws.glue"
+
+    def __init__(self, glue: Any, region: str) -> None:
+        self._glue = glue
+        self._region = region
+        self._catalog_id: str | None = None  # the account, learnt from the first read
+
+    def check_access(self) -> None:
+        """GetDatabases (one page of one): the credentials work for Glue."""
+        with aws_errors("GetDatabases", "*"):
+            self._glue.get_databases(MaxResults=1)
+
+    def diff(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> Diff:
+        return diff(self.type, old, new)

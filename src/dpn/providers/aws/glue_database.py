@@ -16,9 +16,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from dpn.errors import NotEmpty, NotFound
 from dpn.model import GLUE_DATABASE, KEY_TAG, STACK_TAG
-from dpn.providers.aws.common import compact, diff, failed_create, str_map
+from dpn.providers.aws.common import GlueProvider, compact, failed_create, str_map
 from dpn.providers.aws.errors import PLATFORM, aws_errors
-from dpn.providers.base import Diff, Observed, Provider, Spec
+from dpn.providers.base import Observed, Spec
 
 BATCH_DELETE = 100  # BatchDeleteTable's limit
 
@@ -41,25 +41,11 @@ def database_props(db: Mapping[str, Any], tags: Mapping[str, str]) -> dict[str, 
     })
 
 
-class GlueDatabaseProvider(Provider):
+class GlueDatabaseProvider(GlueProvider):
     type = GLUE_DATABASE
-    access_scope = "aws.glue"
-
-    def check_access(self) -> None:
-        """GetDatabases (one page of one): the credentials work for Glue."""
-        with aws_errors("GetDatabases", "*"):
-            self._glue.get_databases(MaxResults=1)
-
-    def __init__(self, glue: Any, region: str) -> None:
-        self._glue = glue
-        self._region = region
-        self._catalog_id: str | None = None  # the account, learnt from the first read
 
     def physical_id(self, spec: Spec) -> str | None:
         return spec.name
-
-    def diff(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> Diff:
-        return diff(self.type, old, new)
 
     def _arn(self, name: str, catalog_id: str) -> str:
         return f"arn:aws:glue:{self._region}:{catalog_id}:database/{name}"

@@ -18,10 +18,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from dpn.errors import InvalidRequest, NotFound
 from dpn.model import GLUE_TABLE, KEY_TAG, STACK_TAG
-from dpn.providers.aws.common import diff, failed_create, str_map
+from dpn.providers.aws.common import GlueProvider, failed_create, str_map
 from dpn.providers.aws.errors import PLATFORM, aws_errors
 from dpn.providers.aws.formats import table_input, table_props
-from dpn.providers.base import Diff, Observed, Provider, Spec
+from dpn.providers.base import Observed, Spec
 
 
 def split_id(id: str) -> tuple[str, str]:
@@ -33,25 +33,11 @@ def split_id(id: str) -> tuple[str, str]:
     return database, table
 
 
-class GlueTableProvider(Provider):
+class GlueTableProvider(GlueProvider):
     type = GLUE_TABLE
-    access_scope = "aws.glue"
-
-    def check_access(self) -> None:
-        """GetDatabases (one page of one): the credentials work for Glue."""
-        with aws_errors("GetDatabases", "*"):
-            self._glue.get_databases(MaxResults=1)
-
-    def __init__(self, glue: Any, region: str) -> None:
-        self._glue = glue
-        self._region = region
-        self._catalog_id: str | None = None  # the account, learnt from the first read
 
     def physical_id(self, spec: Spec) -> str | None:
         return f"{spec.props['database']}.{spec.name}"
-
-    def diff(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> Diff:
-        return diff(self.type, old, new)
 
     def _observe(self, table: Mapping[str, Any]) -> Observed:
         if table.get("CatalogId"):
