@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from dpn.engine.wal import list_logs
 from dpn.sandbox.faults import FaultClient
 
 from . import gen
@@ -158,8 +159,9 @@ def storm_run(ctx: Ctx, rng: random.Random, home: Path, run_dir: Path,
     path = write_blueprint(run_dir / "bp.json", doc)
     fronts = _fronts(ctx)
     try:
+        before = set(list_logs(home, stack))
         proc = ctx.popen(home, "create", path, "--yes")
-        _wait_for_wal(home, stack, proc)  # the storm breaks once the transaction began
+        _wait_for_wal(home, stack, proc, before)  # the storm breaks once the transaction began
         for platform, front in fronts.items():
             front.clear()
             front.add(**_transient_429(platform))

@@ -108,6 +108,9 @@ def test_stop_ends_servers_whose_record_was_lost(dpn_home):
         assert not any(_alive(pid) for pid in first.pids)
         (dpn_home / "sandbox.json").unlink()
         assert launcher.stop(dpn_home)
+        deadline = time.monotonic() + 10  # a SIGKILLed process may take a moment to go
+        while any(_alive(pid) for pid in second.pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert not any(_alive(pid) for pid in second.pids)
     finally:
         launcher.stop(dpn_home)
