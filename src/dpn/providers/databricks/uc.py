@@ -53,6 +53,16 @@ def schema_observed(info: Mapping[str, Any]) -> Observed:
                     attrs={"name": name, "id": full, "full_name": full}, tags=properties)
 
 
+def container_props(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Catalog or schema props for comparison: ``properties`` always present, an empty
+    comment absent (pure)."""
+    out = drop_none(thaw(props))
+    out.setdefault("properties", {})
+    if not out.get("comment"):
+        out.pop("comment", None)
+    return out
+
+
 class CatalogProvider(DatabricksProvider):
     """``dbx.catalog``: props ``comment``, ``properties`` (tag field), ``storage_root``; the
     directive ``keep_default_schema`` (bool) keeps the platform's ``default`` schema."""
@@ -63,11 +73,8 @@ class CatalogProvider(DatabricksProvider):
         return spec.name.lower()
 
     def normalize(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        out = drop_none(thaw(props))
+        out = container_props(props)
         out.pop(KEEP_DEFAULT, None)
-        out.setdefault("properties", {})
-        if not out.get("comment"):
-            out.pop("comment", None)
         return out
 
     def read(self, id: str) -> Observed | None:
@@ -163,11 +170,7 @@ class SchemaProvider(DatabricksProvider):
         return f"{spec.props['catalog']}.{spec.name}".lower()
 
     def normalize(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        out = drop_none(thaw(props))
-        out.setdefault("properties", {})
-        if not out.get("comment"):
-            out.pop("comment", None)
-        return out
+        return container_props(props)
 
     def read(self, id: str) -> Observed | None:
         try:
