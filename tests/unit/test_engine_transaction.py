@@ -239,3 +239,27 @@ def test_refused_access_stops_before_any_call(runner, platform):
         apply(runner, three(), "create")
     assert [c for c in platform.calls if c[2] != "access"] == []
     assert list_logs(runner.home, STACK) == []
+
+
+def test_a_state_write_failing_after_commit_leaves_it_to_recover(tmp_path, platform):
+    from dpn.engine.store import LocalStore
+
+    class FullDisk(LocalStore):
+        fail = True
+
+        def save_state(self, state, *, tx=None):
+            if FullDisk.fail:
+                FullDisk.fail = False
+                raise OSError(28, "No space left on device")
+            return super().save_state(state, tx=tx)
+
+    runner = Runner(home=tmp_path, providers=platform.providers, store=FullDisk(tmp_path),
+                    retry=RetryPolicy(base=0.001, deadline=2))
+    with pytest.raises(RecoveryNeeded, match="No space left"):
+        apply(runner, three(), "create")
+    assert StateStore(tmp_path).load(STACK) is None
+    [rec] = recover_stack(runner, STACK)
+    assert rec.outcome == "committed"
+    state = StateStore(tmp_path).load(STACK)
+    assert set(state.resources) == {"bucket", "cluster", "job"}
+    assert len(platform.objects) == 3

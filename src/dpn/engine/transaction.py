@@ -35,7 +35,15 @@ from dpn.engine.retry import RetryPolicy
 from dpn.engine.scheduler import reverse_edges, run_graph
 from dpn.engine.store import LocalStore, Store, WalSink
 from dpn.engine.wal import Rec
-from dpn.errors import AlreadyExists, DpnError, OwnershipError, ProviderError, Transient
+from dpn.errors import (
+    AlreadyExists,
+    DpnError,
+    OwnershipError,
+    ProviderError,
+    RecoveryNeeded,
+    StateError,
+    Transient,
+)
 from dpn.model import (
     STACK_TAG,
     TAGGED_AFTER_CREATE,
@@ -111,11 +119,23 @@ class Transaction:
             else:
                 self.wal.append(Rec.COMMIT)
                 self.engine.events(Committed(self.tx))
-                state = self.engine.store.save_state(self._committed_state(), tx=self.tx)
+                state = self._save(self._committed_state())
                 result = self._delete_phase(dels, state)
             return dataclasses.replace(result, fsyncs=self.wal.fsyncs)
         finally:
             self.wal.close()
+
+    def _save(self, state: StackState) -> StackState:
+        """Write the state past the commit point. If that fails, the WAL still holds the
+        truth: the transaction is left for ``dpn recover`` to complete (exit 4)."""
+        try:
+            return self.engine.store.save_state(state, tx=self.tx)
+        except StateError:
+            raise
+        except Exception as exc:
+            raise RecoveryNeeded(f"transaction {self.tx} committed but its state could not be "
+                                 f"written ({exc}); fix the cause and run 'dpn recover "
+                                 f"--stack {self.stack}'") from exc
 
     # -- forward operations -------------------------------------------------------------
 
@@ -311,8 +331,8 @@ class Transaction:
                         stop=self.engine.cancel.is_set)
         if deleted:
             remaining = {k: v for k, v in state.resources.items() if k not in deleted}
-            state = self.engine.store.save_state(
-                StackState(state.stack, state.serial, freeze_resources(remaining)), tx=self.tx)
+            state = self._save(
+                StackState(state.stack, state.serial, freeze_resources(remaining)))
         for key in run.not_started:
             self.results[key] = OpResult(key, "delete", "not_started", self.ops[key].id)
         first = next(iter(run.failed.values()), None)
