@@ -20,7 +20,7 @@ from dpn.model import CLUSTER, freeze, thaw
 from dpn.providers.base import Observed, Spec
 from dpn.providers.databricks.catalog_cache import CatalogCache
 from dpn.providers.databricks.client import ClientOptions
-from dpn.providers.databricks.common import DatabricksProvider, ownership_matches
+from dpn.providers.databricks.common import DatabricksProvider, ownership_matches, read_or_none
 from dpn.providers.databricks.errors import PLATFORM, edge, outcome_unknown
 
 CLUSTER_FIELDS = ("spark_version", "node_type_id", "num_workers", "autoscale",
@@ -117,11 +117,8 @@ class ClusterProvider(DatabricksProvider):
         return problems
 
     def read(self, id: str) -> Observed | None:
-        try:
-            with edge("read", f"cluster {id}"):
-                return cluster_observed(self.client.clusters.get(id).as_dict())
-        except NotFound:
-            return None
+        return read_or_none(f"cluster {id}",
+                            lambda: cluster_observed(self.client.clusters.get(id).as_dict()))
 
     def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
         """One paged ``clusters.list`` for all of them (stopping once all are found)."""

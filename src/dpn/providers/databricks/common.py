@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dpn import diffing
@@ -64,3 +64,12 @@ class DatabricksProvider(Provider):
             raise NotFound(f"databricks: {op} {self.type} {id!r}: not found when read back",
                            platform=PLATFORM, code="NOT_FOUND")
         return observed
+
+
+def read_or_none(what: str, fetch: Callable[[], Observed]) -> Observed | None:
+    """``fetch()`` (one GET), or None when the object does not exist."""
+    try:
+        with edge("read", what):
+            return fetch()
+    except NotFound:
+        return None

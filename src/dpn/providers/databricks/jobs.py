@@ -19,7 +19,7 @@ from typing import Any
 from dpn.errors import InvalidRequest, NotFound, ProviderError
 from dpn.model import JOB, freeze, thaw
 from dpn.providers.base import Observed, Spec
-from dpn.providers.databricks.common import DatabricksProvider, ownership_matches
+from dpn.providers.databricks.common import DatabricksProvider, ownership_matches, read_or_none
 from dpn.providers.databricks.errors import PLATFORM, edge, outcome_unknown
 
 # The blueprint's job vocabulary (SPEC section 2); other settings are left to the platform.
@@ -101,11 +101,8 @@ class JobProvider(DatabricksProvider):
 
     def read(self, id: str) -> Observed | None:
         job_id = _job_id(id)
-        try:
-            with edge("read", f"job {id}"):
-                return job_observed(self.client.jobs.get(job_id).as_dict())
-        except NotFound:
-            return None
+        return read_or_none(f"job {id}",
+                            lambda: job_observed(self.client.jobs.get(job_id).as_dict()))
 
     def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
         """One paged ``jobs.list(expand_tasks=True)`` for all of them."""

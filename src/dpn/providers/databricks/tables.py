@@ -18,7 +18,12 @@ from typing import Any
 from dpn.errors import AlreadyExists, InvalidRequest, NotFound, ProviderError
 from dpn.model import TABLE, freeze, thaw
 from dpn.providers.base import Observed, Spec
-from dpn.providers.databricks.common import DatabricksProvider, drop_none, ownership_matches
+from dpn.providers.databricks.common import (
+    DatabricksProvider,
+    drop_none,
+    ownership_matches,
+    read_or_none,
+)
 from dpn.providers.databricks.errors import PLATFORM, edge, ours_after_all
 
 DEFAULT_FORMAT = "DELTA"
@@ -152,11 +157,8 @@ class TableProvider(DatabricksProvider):
         return super().diff(old_n, new)
 
     def read(self, id: str) -> Observed | None:
-        try:
-            with edge("read", f"table {id!r}"):
-                return table_observed(_as_dict(self.client.tables.get(id)))
-        except NotFound:
-            return None
+        return read_or_none(f"table {id!r}",
+                            lambda: table_observed(_as_dict(self.client.tables.get(id))))
 
     def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
         """One paginated ``tables.list`` per parent schema."""

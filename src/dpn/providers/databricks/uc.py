@@ -16,7 +16,12 @@ from typing import Any
 from dpn.errors import AlreadyExists, NotEmpty, NotFound, ProviderError
 from dpn.model import CATALOG, SCHEMA, STACK_TAG, freeze, thaw
 from dpn.providers.base import Observed, Spec
-from dpn.providers.databricks.common import DatabricksProvider, drop_none, ownership_matches
+from dpn.providers.databricks.common import (
+    DatabricksProvider,
+    drop_none,
+    ownership_matches,
+    read_or_none,
+)
 from dpn.providers.databricks.errors import PLATFORM, edge, ours_after_all
 
 # Schemas the platform makes in every new catalog. A catalog whose only schemas are these
@@ -78,11 +83,8 @@ class CatalogProvider(DatabricksProvider):
         return out
 
     def read(self, id: str) -> Observed | None:
-        try:
-            with edge("read", f"catalog {id!r}"):
-                return catalog_observed(_dict(self.client.catalogs.get(id)))
-        except NotFound:
-            return None
+        return read_or_none(f"catalog {id!r}",
+                            lambda: catalog_observed(_dict(self.client.catalogs.get(id))))
 
     def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
         if not ids:
@@ -173,11 +175,8 @@ class SchemaProvider(DatabricksProvider):
         return container_props(props)
 
     def read(self, id: str) -> Observed | None:
-        try:
-            with edge("read", f"schema {id!r}"):
-                return schema_observed(_dict(self.client.schemas.get(id)))
-        except NotFound:
-            return None
+        return read_or_none(f"schema {id!r}",
+                            lambda: schema_observed(_dict(self.client.schemas.get(id))))
 
     def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
         """One paginated ``schemas.list`` per parent catalog."""
