@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import stat
 import time
 from pathlib import Path
@@ -114,3 +115,26 @@ def test_stop_ends_servers_whose_record_was_lost(dpn_home):
         assert not any(_alive(pid) for pid in second.pids)
     finally:
         launcher.stop(dpn_home)
+
+
+def _cut_short(url: str, head: str, part: bytes, length: int) -> None:
+    """Send a request whose body ends ``length - len(part)`` bytes early, then hang up, as a
+    client killed in the middle of sending does."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        conn.sendall(f"{head}\r\nHost: {host}\r\nContent-Length: {length}\r\n"
+                     "Content-Type: application/json\r\n\r\n".encode() + part)
+        conn.shutdown(socket.SHUT_WR)
+        conn.recv(1024)  # the server hangs up too, without an answer
+
+
+@pytest.mark.parametrize("part", [b"", b'{"name": "cut'])
+def test_a_request_cut_short_takes_no_effect(clean_sandbox, s3, workspace, part):
+    token = clean_sandbox.dbx_token
+    _cut_short(clean_sandbox.dbx_host,
+               f"POST /api/2.2/jobs/create HTTP/1.1\r\nAuthorization: Bearer {token}",
+               part, 200)
+    _cut_short(clean_sandbox.aws_endpoint, "PUT /cut-short-bucket HTTP/1.1", part, 200)
+    made = [j.job_id for j in workspace.jobs.list()], s3.list_buckets()["Buckets"]
+    assert made == ([], [])
+    assert workspace.current_user.me().user_name  # the server still answers

@@ -40,14 +40,13 @@ def _handler_class(base: type[WSGIRequestHandler]) -> type[WSGIRequestHandler]:
 
         def run_wsgi(self) -> None:
             environ = self.make_environ()
-            stream = environ["wsgi.input"]
+            body = self._read_body(environ)
+            if body is None:
+                # the client went away before its request was whole: like a real front
+                # end, never act on part of a request
+                self.close_connection = True
+                return
             length = environ.get("CONTENT_LENGTH")
-            if environ.get("wsgi.input_terminated"):
-                body = stream.read()
-            elif length and length.isdigit():
-                body = stream.read(int(length))
-            else:
-                body = b""
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body)) if body or length else ""
             environ["wsgi.input_terminated"] = True
@@ -87,6 +86,20 @@ def _handler_class(base: type[WSGIRequestHandler]) -> type[WSGIRequestHandler]:
             head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
             self.wfile.write(head if self.command == "HEAD" else head + payload)
             self.wfile.flush()
+
+        def _read_body(self, environ: dict[str, Any]) -> bytes | None:
+            """The whole request body, or None if the connection ended before it did."""
+            stream = environ["wsgi.input"]
+            length = environ.get("CONTENT_LENGTH")
+            try:
+                if environ.get("wsgi.input_terminated"):
+                    return bytes(stream.read())
+                if length and length.isdigit():
+                    body = bytes(stream.read(int(length)))
+                    return body if len(body) == int(length) else None
+            except OSError:  # a chunked body cut short, or the connection reset
+                return None
+            return b""
 
         def log_request(self, *args: Any, **kwargs: Any) -> None:
             pass
