@@ -123,6 +123,7 @@ class Blueprint:
     path: str
     metadata: Metadata
     resources: Mapping[str, Resource]
+    backend: str | None = None  # where state, WAL and lock live ("local", "s3://...")
 
     @property
     def stack(self) -> str:

@@ -175,3 +175,39 @@ def test_migrate_refuses_a_stack_with_an_incomplete_transaction(team):
                 "--stack", STACK)
     assert moved.returncode == 4 and "dpn recover" in moved.stderr, moved.stderr
     assert store(team).load_state(STACK) is None
+
+
+def test_the_blueprint_names_the_backend(team, s3, glue, tmp_path):
+    """No --backend anywhere: the blueprint's ``backend`` puts the state, WAL and lock in
+    the bucket; commands without a blueprint reach it with --backend and the AWS options
+    (no AWS_ENDPOINT_URL in their environment), as the hints they print say."""
+    sandbox, home = team["sandbox"], team["homes"]["A"]
+    path = tmp_path / "with-backend.json"
+    path.write_text(json.dumps({**BLUEPRINT, "backend": team["backend"]}))
+    aws = ["--aws-endpoint-url", sandbox.aws_endpoint, "--aws-region", "us-east-1"]
+
+    def run(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        env = dpn_env(sandbox, home, DPN_S3_LOCK_LEASE="2", DPN_S3_LOCK_RENEW="0.5", **extra)
+        return subprocess.run([sys.executable, "-m", "dpn", *args], env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    killed = run("create", *aws, str(path), "--yes", DPN_TEST_CRASH_AFTER_RECORD="3")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert StateStore(home).stacks() == [] and not (home / "wal").exists()
+    status = run("--backend", team["backend"], "status", *aws)
+    assert status.returncode == 4, status.stderr
+    hint = f"dpn --backend {team['backend']} recover --stack {STACK}"
+    assert hint in status.stdout
+    recovered = run(*hint.split()[1:], *aws, "--lock-timeout", "15")
+    assert recovered.returncode == 0, recovered.stderr
+    assert "rolled_back" in recovered.stdout
+    created = run("create", *aws, str(path), "--yes")
+    assert created.returncode == 0, created.stderr
+    assert recorded(team) == aws_inventory(s3, glue, team) and len(recorded(team)) == 3
+    history = run("--backend", team["backend"], "history", *aws, "--format", "json")
+    outcomes = [t["outcome"] for t in json.loads(history.stdout)["transactions"]]
+    assert outcomes == ["recovered:rolled_back", "committed"], history.stderr
+    # the flag wins over the blueprint: the local home has no state of this stack
+    local = run("--backend", "local", "plan", "--offline", str(path), "--format", "json")
+    assert local.returncode == 0, local.stderr
+    assert {c["action"] for c in json.loads(local.stdout)["changes"]} == {"create"}

@@ -358,3 +358,22 @@ def test_all_errors_reported_at_once(tmp_path: Path) -> None:
     path = tmp_path / "bp.json"
     path.write_text(json.dumps(doc(**resources), indent=1))
     assert len(errors(path)) == 30
+
+
+def test_the_backend_setting(tmp_path: Path) -> None:
+    from dpn.blueprint import BlueprintBuilder
+
+    assert from_dict(doc()).backend is None
+    assert from_dict({**doc(), "backend": "s3://team-state/dpn/prd"}).backend == \
+        "s3://team-state/dpn/prd"
+    assert BlueprintBuilder().with_metadata(**META).with_backend("local").build().backend \
+        == "local"
+    path = write(tmp_path, """
+        {"version": 1,
+         "backend": "ftp://team-state",
+         "metadata": {"org": "acme", "env": "prd", "project": "lakehouse",
+                      "region": "us-east-1"},
+         "resources": {}}
+        """)
+    [(line, message)] = errors(path)
+    assert line == 2 and "backend" in message and "ftp://team-state" in message

@@ -26,6 +26,7 @@ class BlueprintBuilder:
         self._metadata: dict[str, Any] = {}
         self._naming: dict[str, Any] = {}
         self._resources: dict[str, dict[str, Any]] = {}
+        self._backend: str | None = None
 
     def with_metadata(self, **metadata: Any) -> BlueprintBuilder:
         """``org``, ``env``, ``project``, ``region``, and optionally ``owner``, ``tags``."""
@@ -35,6 +36,11 @@ class BlueprintBuilder:
     def with_naming(self, **naming: Any) -> BlueprintBuilder:
         """``environments``, ``layers``, ``patterns`` (type -> pattern)."""
         self._naming.update(naming)
+        return self
+
+    def with_backend(self, url: str) -> BlueprintBuilder:
+        """Where the stack's state, WAL and lock live: ``local`` or ``s3://BUCKET/PREFIX``."""
+        self._backend = url
         return self
 
     def add(self, rtype: str, key: str, **props: Any) -> BlueprintBuilder:
@@ -69,6 +75,8 @@ class BlueprintBuilder:
     def to_dict(self) -> dict[str, Any]:
         """The blueprint document this builder describes (a copy)."""
         doc: dict[str, Any] = {"version": 1, "metadata": self._metadata}
+        if self._backend is not None:
+            doc["backend"] = self._backend
         if self._naming:
             doc["naming"] = self._naming
         doc["resources"] = self._resources

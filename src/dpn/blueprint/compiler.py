@@ -124,7 +124,7 @@ def compile_doc(doc: Any, locator: Locator, dev_user: str | None = None) -> mode
     if findings:
         raise BlueprintError(locator.locate(findings))
     return model.Blueprint(path=locator.file, metadata=meta,
-                           resources=MappingProxyType(built))
+                           resources=MappingProxyType(built), backend=doc.get("backend"))
 
 
 def _type_rules(key: str, res: dict[str, Any]) -> list[Finding]:

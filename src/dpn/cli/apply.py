@@ -69,7 +69,7 @@ def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbo
     resolved = resolve_settings(app, settings, sandbox)
     runner = Runner(home=app.home, settings=resolved, events=events or (lambda e: None),
                     parallelism=parallelism, lock_timeout=lock_timeout,
-                    store=app.store(resolved))
+                    store=app.store(resolved, blueprint))
 
     def confirm(plan: Any) -> bool:
         if fmt != "json":
@@ -106,7 +106,7 @@ def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbo
             if result.tx is None and not dry_run:
                 click.echo("nothing to do: the platforms match the blueprint")
         return
-    _report(result, fmt)
+    _report(result, fmt, runner.store)
     sys.exit(exit_code(result))
 
 
@@ -137,7 +137,7 @@ def exit_code(result: ApplyResult) -> int:
     return 0 if result.ok else 1
 
 
-def _report(result: ApplyResult, fmt: str) -> None:
+def _report(result: ApplyResult, fmt: str, store: Any) -> None:
     from dpn.engine.ops import Outcome
 
     if fmt == "json":
@@ -155,8 +155,8 @@ def _report(result: ApplyResult, fmt: str) -> None:
     if left:
         click.echo(f"not deleted yet: {', '.join(left)}; rerun the command to finish", err=True)
     if result.outcome == Outcome.NEEDS_RECOVERY:
-        click.echo(f"the rollback could not finish: run 'dpn recover --stack {result.stack}'",
-                   err=True)
+        click.echo("the rollback could not finish: run "
+                   f"'{store.command('recover', result.stack)}'", err=True)
 
 
 @click.command()

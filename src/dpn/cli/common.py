@@ -27,11 +27,13 @@ class App:
     color: bool
     backend: str | None = None
 
-    def store(self, settings: PlatformSettings | None = None) -> Any:
-        """The state/WAL/lock backend (``--backend``; default: the local home)."""
+    def store(self, settings: PlatformSettings | None = None, blueprint: Any = None) -> Any:
+        """The state/WAL/lock backend: ``--backend`` (or ``DPN_BACKEND``), else the
+        blueprint's ``backend``, else the local home."""
         from dpn.engine.store import open_store
 
-        return open_store(self.home, self.backend, settings)
+        chosen = self.backend or (blueprint.backend if blueprint is not None else None)
+        return open_store(self.home, chosen, settings)
 
     def err(self, message: str) -> None:
         click.secho(message, fg="red" if self.color else None, err=True)

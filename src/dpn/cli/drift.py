@@ -48,7 +48,7 @@ def drift(app: App, blueprint: str, fmt: str, strict: bool, dev_user: str | None
 
     bp = load(blueprint, dev_user=dev_user)
     resolved = resolve_settings(app, settings, sandbox)
-    store = app.store(resolved)
+    store = app.store(resolved, bp)
     check_no_incomplete(store, bp.stack)
     state = store.load_state(bp.stack)
     live = refresh(bp, state, resolved, app.home)

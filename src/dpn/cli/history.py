@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import click
 
-from dpn.cli.common import App, handle_errors, pass_app
+from dpn.cli.common import App, handle_errors, pass_app, platform_options, resolve_settings
 
 
 @click.command()
@@ -16,16 +17,20 @@ from dpn.cli.common import App, handle_errors, pass_app
               help="Only the most recent N transactions.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
+@platform_options
 @pass_app
 @handle_errors
-def history(app: App, stack: str | None, limit: int | None, fmt: str) -> None:
-    """Past transactions: outcome, duration and operations, oldest first."""
+def history(app: App, stack: str | None, limit: int | None, fmt: str, settings: Any,
+            sandbox: bool) -> None:
+    """Past transactions: outcome, duration and operations, oldest first. The AWS options
+    reach an S3 backend."""
     from dpn.engine.files import check_stack_id
     from dpn.engine.history import history as read_history
 
     if stack:
         check_stack_id(stack)
-    rows = read_history(app.store(), stack)
+    settings = resolve_settings(app, settings, sandbox)
+    rows = read_history(app.store(settings), stack)
     if limit:
         rows = rows[-limit:]
     if fmt == "json":

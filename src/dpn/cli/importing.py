@@ -49,7 +49,7 @@ def import_(app: App, blueprint: str, key: str | None, id: str | None, all_missi
     bp = load(blueprint, dev_user=dev_user)
     resolved = resolve_settings(app, settings, sandbox)
     runner = Runner(home=app.home, settings=resolved, lock_timeout=lock_timeout,
-                    store=app.store(resolved))
+                    store=app.store(resolved, bp))
     targets = {} if all_missing else {str(key): str(id)}
     plan, result = import_resources(runner, bp, targets, all_missing=all_missing,
                                     dry_run=dry_run)

@@ -36,7 +36,7 @@ def plan(app: App, blueprint: str, offline: bool, fmt: str, out: str | None,
     bp = load(blueprint, dev_user=dev_user)
     if not offline:
         settings = resolve_settings(app, settings, sandbox)
-    runner = Runner(home=app.home, settings=settings, store=app.store(settings))
+    runner = Runner(home=app.home, settings=settings, store=app.store(settings, bp))
     check_no_incomplete(runner.store, bp.stack)  # exit 4: the state may lie until recovered
     result = prepare(runner, bp, "update", offline=offline)[0].plan
     if out:

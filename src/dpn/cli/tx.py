@@ -16,13 +16,16 @@ from dpn.model import RESOURCE_TYPES, thaw
 @click.command()
 @click.option("--stack", default=None, help="One stack (default: all).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@platform_options
 @pass_app
 @handle_errors
-def status(app: App, stack: str | None, fmt: str) -> None:
-    """Stacks, resource counts, lock holder, incomplete transactions."""
+def status(app: App, stack: str | None, fmt: str, settings: Any, sandbox: bool) -> None:
+    """Stacks, resource counts, lock holder, incomplete transactions. The AWS options
+    reach an S3 backend; the platforms themselves are not contacted."""
     from dpn.engine.api import status as stack_status
 
-    store = app.store()
+    settings = resolve_settings(app, settings, sandbox)
+    store = app.store(settings)
     rows = stack_status(store, stack)
     if fmt == "json":
         click.echo(json.dumps({"backend": store.describe(),
@@ -41,7 +44,7 @@ def status(app: App, stack: str | None, fmt: str) -> None:
             click.echo(f"  locked by {who}")
         if r.incomplete:
             click.echo(f"  INCOMPLETE transaction(s): {', '.join(r.incomplete)} "
-                       f"-> run 'dpn recover --stack {r.stack}'")
+                       f"-> run '{store.command('recover', r.stack)}'")
         if r.error:
             click.echo(f"  ERROR: {r.error}")
     if any(r.incomplete or r.error for r in rows):
@@ -107,6 +110,7 @@ def read(app: App, ref: str, rtype: str | None, blueprint: str | None, stack: st
     region = settings.aws_region or "us-east-1"
     record = None
     if rtype is None:
+        bp = None
         if blueprint:
             from dpn.blueprint import load
 
@@ -115,7 +119,7 @@ def read(app: App, ref: str, rtype: str | None, blueprint: str | None, stack: st
         if not stack:
             raise InputError("read by key needs --blueprint or --stack (or --type to read "
                              "by name or id)")
-        state = app.store(settings).load_state(stack)
+        state = app.store(settings, bp).load_state(stack)
         if state is None or ref not in state.resources:
             raise InputError(f"{ref!r} is not a resource of stack {stack!r}")
         record = state.resources[ref]

@@ -69,7 +69,7 @@ def check_no_incomplete(store: Store | Path, stack: str) -> None:
     if pending:
         ids = ", ".join(log.tx for log in pending)
         raise RecoveryNeeded(f"stack {stack!r} has an incomplete transaction ({ids}); "
-                             f"run 'dpn recover --stack {stack}' first")
+                             f"run '{store.command('recover', stack)}' first")
 
 
 @dataclass(frozen=True)

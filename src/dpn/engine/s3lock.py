@@ -137,7 +137,7 @@ class S3Lock:
             self.lost = f"lease not renewed for {self.lease:g} s"
         if self.lost:
             raise StateError(f"lock of stack {self.stack!r} lost: {self.lost}; stopping "
-                             f"(run 'dpn recover --stack {self.stack}' once it is free)")
+                             f"(run '{self.store.command('recover', self.stack)}' once it is free)")
 
     def release(self) -> None:
         self._stop.set()

@@ -60,6 +60,10 @@ class S3Store(Store):
     def describe(self) -> str:
         return f"s3 s3://{self.bucket}/{self.prefix}".rstrip("/")
 
+    def command(self, verb: str, stack: str) -> str:
+        url = f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+        return f"dpn --backend {url} {verb} --stack {stack}"
+
     # -- object primitives ----------------------------------------------------------------
 
     def put_if(self, key: str, body: bytes, *, none_match: bool = False,
@@ -197,7 +201,8 @@ class S3Store(Store):
         return StateError(
             f"state of stack {state.stack!r} moved: another runner wrote it (expected serial "
             f"{state.serial}, found {now if now is not None else 'none'}); nothing was "
-            f"overwritten. Run 'dpn status' and 'dpn recover --stack {state.stack}'")
+            f"overwritten. Run '{self.command('status', state.stack)}' and "
+            f"'{self.command('recover', state.stack)}'")
 
     def check_lease(self, stack: str) -> None:
         lock = self.held.get(stack)

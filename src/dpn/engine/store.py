@@ -41,6 +41,11 @@ class Store(ABC):
     def describe(self) -> str:
         """Where it is, for ``dpn status`` (never with a secret in it)."""
 
+    def command(self, verb: str, stack: str) -> str:
+        """The ``dpn`` command line that runs ``verb`` on ``stack`` in this store, for
+        messages that tell what to run next."""
+        return f"dpn {verb} --stack {stack}"
+
     @abstractmethod
     def stacks(self) -> list[str]:
         """Every stack with a state or a WAL."""

@@ -134,8 +134,9 @@ class Transaction:
             raise
         except Exception as exc:
             raise RecoveryNeeded(f"transaction {self.tx} committed but its state could not be "
-                                 f"written ({exc}); fix the cause and run 'dpn recover "
-                                 f"--stack {self.stack}'") from exc
+                                 f"written ({exc}); fix the cause and run "
+                                 f"'{self.engine.store.command('recover', self.stack)}'"
+                                 ) from exc
 
     # -- forward operations -------------------------------------------------------------
 
