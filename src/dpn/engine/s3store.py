@@ -57,12 +57,16 @@ class S3Store(Store):
     def key(self, *parts: str) -> str:
         return "/".join(p for p in (self.prefix, *parts) if p)
 
+    @property
+    def url(self) -> str:
+        """``s3://bucket/prefix``, as ``--backend`` takes it."""
+        return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+
     def describe(self) -> str:
-        return f"s3 s3://{self.bucket}/{self.prefix}".rstrip("/")
+        return f"s3 {self.url}"
 
     def command(self, verb: str, stack: str) -> str:
-        url = f"s3://{self.bucket}/{self.prefix}".rstrip("/")
-        return f"dpn --backend {url} {verb} --stack {stack}"
+        return f"dpn --backend {self.url} {verb} --stack {stack}"
 
     # -- object primitives ----------------------------------------------------------------
 
