@@ -117,6 +117,10 @@ def list_stack(s3: Any, glue: Any, workspace: Any, stack: str, project: str) -> 
         for sch in _gone_ok(lambda c=cat.name: list(workspace.schemas.list(catalog_name=c))):
             if sch.name == "information_schema":
                 continue
+            if sch.name == "default" and STACK_TAG not in (sch.properties or {}):
+                # the platform's own schema of a new catalog: dpn drops it when it can
+                # (best effort), and deleting the catalog takes it along
+                continue
             named.add(("dbx.schema", sch.full_name))
             if (sch.properties or {}).get(STACK_TAG) == stack:
                 tagged.add(("dbx.schema", sch.full_name))
