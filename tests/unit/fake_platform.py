@@ -20,6 +20,8 @@ class FakePlatform:
     def __init__(self) -> None:
         self.objects: dict[tuple[str, str], dict[str, Any]] = {}
         self.fail: dict[tuple[str, str], Exception] = {}   # (key, op) -> error to raise
+        # (key, "create") -> error raised after the object was made (a failed read-back)
+        self.fail_after: dict[tuple[str, str], Exception] = {}
         self.transient: dict[tuple[str, str], int] = {}    # (key, op) -> failures left
         self.calls: list[tuple[str, str, str]] = []
         self.lock = threading.Lock()
@@ -64,6 +66,12 @@ class FakeProvider(Provider):
         return None if obj is None else self._observed(id, obj)
 
     def find(self, spec: Spec) -> Observed | None:
+        err = self.p.fail.get((spec.key, "find"))
+        if err is not None:
+            raise err
+        return self._named(spec)
+
+    def _named(self, spec: Spec) -> Observed | None:
         for (rtype, id_), obj in list(self.p.objects.items()):
             if rtype == self.type and obj["name"] == spec.name:
                 return self._observed(id_, obj)
@@ -77,10 +85,13 @@ class FakeProvider(Provider):
         self._check(spec.key, "create")
         id_ = self.physical_id(spec) or str(next(self.p.ids))
         with self.p.lock:
-            if self.find(spec) is not None:
+            if self._named(spec) is not None:
                 raise AlreadyExists(f"{spec.name} exists")
             self.p.objects[(self.type, id_)] = {"name": spec.name, "props": thaw(spec.props),
                                                 "children": 0}
+        err = self.p.fail_after.get((spec.key, "create"))
+        if err is not None:
+            raise err
         return self.read(id_)  # type: ignore[return-value]
 
     def update(self, id: str, spec: Spec) -> Observed:

@@ -164,6 +164,31 @@ def test_failed_rollback_needs_recovery_then_recover_finishes(runner, platform):
     assert incomplete(runner.home, STACK) == []
 
 
+def test_a_create_that_fails_after_making_its_object_is_rolled_back(runner, platform):
+    """The object was made, then a later call of the same create failed (a read-back, a
+    tag): the engine finds it by name and ownership and the rollback deletes it."""
+    platform.fail_after[("cluster", "create")] = InvalidRequest("read-back refused")
+    _, result = apply(runner, three(), "create")
+    assert result.outcome == "rolled_back" and "read-back refused" in result.error
+    assert objects(platform) == set()
+    assert incomplete(runner.home, STACK) == []
+    [log] = [read_wal(p) for p in list_logs(runner.home, STACK)]
+    cluster = [r["record"] for r in log.records if r.get("key") == "cluster"]
+    assert cluster == ["intent", "done", "failed", "undo", "undone"]
+
+
+def test_a_failed_create_whose_effect_cannot_be_read_is_left_to_recover(runner, platform):
+    platform.fail_after[("cluster", "create")] = InvalidRequest("read-back refused")
+    platform.fail[("cluster", "find")] = InvalidRequest("cannot list")
+    _, result = apply(runner, three(), "create")
+    assert result.outcome == "needs_recovery" and "could not be read" in result.error
+    platform.fail.clear()
+    [rec] = recover_stack(runner, STACK)
+    assert rec.outcome == "rolled_back" and "cluster: create had taken effect" in \
+        " ".join(rec.actions)
+    assert objects(platform) == set()
+
+
 def _crashed_log(home, ops, records):
     path = wal_dir(home, STACK) / "20260101T000000Z-deadbeef.jsonl"
     w = WalWriter(path)

@@ -99,6 +99,7 @@ class Transaction:
         self.done_order: list[str] = []
         self._mutex = threading.Lock()
         self.wal: WalSink | None = None
+        self.unresolved: list[str] = []  # failed creates whose effect could not be read
 
     # -- the whole run ------------------------------------------------------------------
 
@@ -155,9 +156,17 @@ class Transaction:
             else:
                 obs, spec = self._replace(op)
         except Exception as exc:
-            self._record_failed(op, exc)
+            self._record_failed(op, exc, logged=key not in self.unresolved)
             raise
-        fields = {"key": key, "action": op.action,
+        self._record_done(op, spec, obs, before)
+        with self._mutex:
+            self.results[key] = OpResult(key, op.action, "done", obs.id)
+        self.engine.events(OpDone(key, op.action, obs.id, time.monotonic() - started))
+
+    def _record_done(self, op: Operation, spec: Spec, obs: Observed,
+                     before: dict[str, Any] | None = None) -> None:
+        """Log ``op`` as done (durable) and keep it for a rollback to undo."""
+        fields = {"key": op.key, "action": op.action,
                   "op": "update" if op.action in ("update", "import") else "create",
                   "type": op.type, "name": obs.name,
                   "id": obs.id, "attrs": dict(obs.attrs), "props": thaw(spec.props),
@@ -167,15 +176,16 @@ class Transaction:
         if before is not None:
             fields["before"] = before
         with self._mutex:
-            self.done[key] = fields
-            self.done_order.append(key)
-            self.results[key] = OpResult(key, op.action, "done", obs.id)
-        self.engine.events(OpDone(key, op.action, obs.id, time.monotonic() - started))
+            self.done[op.key] = fields
+            self.done_order.append(op.key)
 
-    def _record_failed(self, op: Operation, exc: BaseException) -> None:
+    def _record_failed(self, op: Operation, exc: BaseException, *, logged: bool = True) -> None:
+        """``logged=False`` leaves the intent open in the WAL, for ``dpn recover`` to
+        resolve."""
         message = str(exc) or type(exc).__name__
         assert self.wal is not None
-        self.wal.append(Rec.FAILED, key=op.key, action=op.action, error=message)
+        if logged:
+            self.wal.append(Rec.FAILED, key=op.key, action=op.action, error=message)
         with self._mutex:
             self.results[op.key] = OpResult(op.key, op.action, "failed", op.id, message)
         self.engine.events(OpFailed(op.key, op.action, message))
@@ -218,7 +228,27 @@ class Transaction:
         assert self.wal is not None
         self.wal.append(Rec.INTENT, key=op.key, action="create", op="create", type=op.type,
                         spec=_spec_json(spec), absent_before=absent)
-        return create_or_adopt(self.engine, provider, spec, self.stack), spec
+        return self._create_settled(op, provider, spec, absent=absent), spec
+
+    def _create_settled(self, op: Operation, provider: Provider, spec: Spec, *,
+                        absent: bool | None = None) -> Observed:
+        """Create; if it fails, whatever part of it took effect (the object made, then a
+        tag, a read-back or a wait failing) is found by name and ownership and recorded as
+        done, so the rollback removes it. If even that cannot be read, the intent is left
+        open and the transaction ends needing ``dpn recover``."""
+        try:
+            return create_or_adopt(self.engine, provider, spec, self.stack)
+        except Exception:
+            try:
+                found = self.engine.call(op.key, "find", lambda: provider.find(spec))
+            except Exception:
+                with self._mutex:
+                    self.unresolved.append(op.key)
+                raise
+            claimed = found is not None and absent and STACK_TAG not in found.tags
+            if found is not None and (found.owned_by(self.stack, op.key) or claimed):
+                self._record_done(op, spec, found)
+            raise
 
     def _live_owned(self, op: Operation, *, adopt: bool = False) -> Observed:
         assert op.id is not None
@@ -262,7 +292,7 @@ class Transaction:
             self.done_order.append(f"{op.key}#old")
         self.wal.append(Rec.INTENT, key=op.key, action="replace", op="create", type=op.type,
                         spec=_spec_json(spec))
-        return create_or_adopt(self.engine, provider, spec, self.stack), spec
+        return self._create_settled(op, provider, spec), spec
 
     # -- rollback -------------------------------------------------------------------------
 
@@ -272,6 +302,8 @@ class Transaction:
         assert self.wal is not None
         self.engine.events(RollbackStarted(reason, len(self.done_order)))
         problems = undo.undo_all(self.engine, self.wal, self.stack, self.done, self.done_order)
+        problems += [f"{key}: the create failed and whether it took effect could not be read"
+                     for key in self.unresolved]
         ok = not problems
         for key in self.ops:
             if key in self.results and self.results[key].status == "done":
