@@ -21,10 +21,11 @@ from dpn.engine.transaction import (
     apply_done,
     delete_owned,
     freeze_resources,
+    made_by_create,
 )
 from dpn.engine.undo import undo_all
 from dpn.engine.wal import Rec, WalLog
-from dpn.model import STACK_TAG, StackState
+from dpn.model import StackState
 from dpn.providers.base import Observed, Spec
 
 
@@ -122,11 +123,8 @@ def _resolve_unknown(engine: Engine, stack: str, rp: _Replay, result: Recovery) 
                         token=raw.get("token", ""))
             found: Observed | None = engine.call(
                 key, "find", functools.partial(provider.find, spec))
-            # an object that was absent before the call and carries no owner yet was made by
-            # the interrupted call itself (its type is tagged after it is created)
-            claimed = (found is not None and intent.get("absent_before")
-                       and STACK_TAG not in found.tags)
-            if found is not None and (found.owned_by(stack, key) or claimed):
+            if found is not None and made_by_create(found, stack, key,
+                                                    absent_before=intent.get("absent_before")):
                 result.actions.append(f"{key}: create had taken effect ({found.id})")
                 rp.add(key, {"key": key, "op": "create", "action": intent["action"],
                              "type": raw["type"], "name": found.name, "id": found.id,

@@ -245,8 +245,8 @@ class Transaction:
                 with self._mutex:
                     self.unresolved.append(op.key)
                 raise
-            claimed = found is not None and absent and STACK_TAG not in found.tags
-            if found is not None and (found.owned_by(self.stack, op.key) or claimed):
+            if made_by_create(found, self.stack, op.key, absent_before=absent):
+                assert found is not None
                 self._record_done(op, spec, found)
             raise
 
@@ -383,6 +383,16 @@ class Transaction:
 
 
 # -- shared with recovery ------------------------------------------------------------------
+
+def made_by_create(found: Observed | None, stack: str, key: str, *,
+                   absent_before: bool | None) -> bool:
+    """Whether ``found`` (looked up after a create of ``key`` failed or was interrupted) is
+    the object that create made: it carries the stack's ownership tags, or it was absent
+    before the call and carries no owner yet (its type is tagged after it is created)."""
+    if found is None:
+        return False
+    return found.owned_by(stack, key) or bool(absent_before and STACK_TAG not in found.tags)
+
 
 def create_or_adopt(engine: Engine, provider: Provider, spec: Spec, stack: str) -> Observed:
     """Create; an AlreadyExists (or a transient failure whose outcome is unknown) is
