@@ -245,8 +245,8 @@ class Transaction:
                 with self._mutex:
                     self.unresolved.append(op.key)
                 raise
-            if made_by_create(found, self.stack, op.key, absent_before=absent):
-                assert found is not None
+            if found is not None and made_by_create(found, self.stack, op.key,
+                                                    absent_before=absent):
                 self._record_done(op, spec, found)
             raise
 
@@ -384,13 +384,11 @@ class Transaction:
 
 # -- shared with recovery ------------------------------------------------------------------
 
-def made_by_create(found: Observed | None, stack: str, key: str, *,
+def made_by_create(found: Observed, stack: str, key: str, *,
                    absent_before: bool | None) -> bool:
     """Whether ``found`` (looked up after a create of ``key`` failed or was interrupted) is
     the object that create made: it carries the stack's ownership tags, or it was absent
     before the call and carries no owner yet (its type is tagged after it is created)."""
-    if found is None:
-        return False
     return found.owned_by(stack, key) or bool(absent_before and STACK_TAG not in found.tags)
 
 
