@@ -52,6 +52,10 @@ PARENT_FIELD: Mapping[str, tuple[str, str]] = MappingProxyType({
     TABLE: ("schema", SCHEMA),
 })
 
+# Resource fields that feed the name pattern (or override it): not platform settings.
+NAMING_INPUTS: frozenset[str] = frozenset({"type", "name", "layer", "domain", "purpose",
+                                           "entity"})
+
 STACK_TAG = "dpn:stack"
 KEY_TAG = "dpn:key"
 
@@ -134,8 +138,10 @@ class Blueprint:
 class ResourceState:
     """What the state file records of one applied resource.
 
-    ``props`` are the resolved properties last applied (what ``Spec.props`` was), ``attrs``
-    the reference attributes read back (``id``, ``name``, ``full_name``, ``arn``, ``uri``).
+    ``props`` are the canonical form (``dpn.canonical``) of the object as read back after
+    the last operation, so a difference from the live object means a change made outside
+    dpn; ``attrs`` the reference attributes read back (``id``, ``name``, ``full_name``,
+    ``arn``, ``uri``).
     """
 
     key: str

@@ -4,16 +4,20 @@
 
 - a resource not in state is created; one in state is compared, after resolving its
   references, with what was read live (``live[key].props``) when ``live`` has the key,
-  else with the state's props: a new name or a replace-forcing field means replace, other
-  differing fields update, nothing no-op. A key in state whose ``live[key]`` is None was
-  deleted outside dpn: it is created again, with a warning. A key whose type changed is
-  an ``InputError`` (a new type needs a new key);
+  else with the state's props, both in canonical form (``dpn.canonical``, the one
+  comparison path): a new name or a replace-forcing field means replace, other
+  differing fields update, nothing no-op. ``after`` is the canonical desired form, the
+  documented defaults of fields the blueprint leaves out included. A key in state whose
+  ``live[key]`` is None was deleted outside dpn: it is created again, with a warning. A
+  key whose type changed is an ``InputError`` (a new type needs a new key);
 - keys in state but not in the blueprint are deleted;
 - order: creates, updates, replaces and no-ops in dependency batches, then deletes in
   reverse dependency order (from the state's ``depends_on``);
 - values known only after apply (a new cluster's id) show as ``dpn.model.UNKNOWN``;
 - drift (with ``live``): a change whose live props differ from the recorded ones lists
-  those fields in ``drift``; one whose object is gone has ``deleted_outside`` set.
+  those fields in ``drift``; one whose object is gone has ``deleted_outside`` set;
+- an update that does more than change settings (an edit restarts a running cluster)
+  says so in ``effects``, from the live status (or "if it is running" offline).
   ``Plan.drift_report()`` lists both, for ``dpn drift``;
 - ``Plan.serial`` is the state serial the plan was made against and ``Plan.digest`` a
   fingerprint of the blueprint's resources: ``dpn update --plan`` refuses a saved plan
@@ -33,7 +37,7 @@ from typing import Any
 from dpn import graph, model
 from dpn.blueprint.attrs import static_attrs
 from dpn.blueprint.refs import resolve
-from dpn.diffing import diff
+from dpn.canonical import canonical, diff, effects
 from dpn.errors import InputError
 from dpn.providers.base import Observed
 
@@ -64,6 +68,7 @@ class Change:
     id: str | None = None
     drift: tuple[str, ...] = ()      # fields changed outside dpn (live differs from state)
     deleted_outside: bool = False    # the recorded object no longer exists live
+    effects: tuple[str, ...] = ()    # what an update does besides ("restarts the cluster")
 
     def to_json(self) -> dict[str, Any]:
         out = {"key": self.key, "type": self.type, "name": self.name,
@@ -71,6 +76,8 @@ class Change:
                "before": _thaw(self.before), "after": _thaw(self.after)}
         if self.drift or self.deleted_outside:
             out["drift"] = {"fields": list(self.drift), "deleted": self.deleted_outside}
+        if self.effects:
+            out["effects"] = list(self.effects)
         return out
 
     @classmethod
@@ -82,7 +89,8 @@ class Change:
                    depends_on=tuple(str(d) for d in raw.get("depends_on") or ()),
                    before=raw.get("before"), after=raw.get("after"),
                    drift=tuple(drift.get("fields") or ()),
-                   deleted_outside=bool(drift.get("deleted")))
+                   deleted_outside=bool(drift.get("deleted")),
+                   effects=tuple(str(e) for e in raw.get("effects") or ()))
 
 
 @dataclass(frozen=True)
@@ -194,7 +202,7 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
     for batch in graph.batches({k: r.depends_on for k, r in desired.items()}):
         for key in batch:
             res = desired[key]
-            after = resolve(res.props, lookup)
+            after = canonical(res.type, resolve(res.props, lookup))
             static = static_attrs(res.type, res.name, after, region)
             if res.full_name != res.name:
                 warnings.append(f"{key}: name '{res.full_name}' is longer than {res.type} "
@@ -216,10 +224,10 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
                                       None, after, (), static.get("id"),
                                       deleted_outside=deleted))
                 continue
-            drifted = _drift(res.type, old, seen)
-            before = seen.props if seen is not None else old.props
+            drifted = _drift(res.type, old, seen, after)
+            before = canonical(res.type, seen.props if seen is not None else old.props)
             d = diff(res.type, before, after)
-            fields = tuple(sorted({*d.update, *d.replace}))
+            fields = d.fields
             if res.name != old.name or d.replace:
                 action = Action.REPLACE
                 fields = tuple(sorted({*fields, "name"})) if res.name != old.name else fields
@@ -229,8 +237,11 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
                 action = Action.UPDATE if d.update else Action.NOOP
                 attrs[key] = {**dict(old.attrs), **static}
                 known_id = old.id or static.get("id")
+            side = (effects(res.type, seen.status if seen is not None else None)
+                    if action is Action.UPDATE else ())
             changes.append(Change(key, res.type, res.name, action, res.depends_on,
-                                  _thaw(before), after, fields, known_id, drift=drifted))
+                                  before, after, fields, known_id, drift=drifted,
+                                  effects=side))
 
     gone = {k: v for k, v in recorded.items() if k not in desired}
     for batch in graph.reverse_batches({k: v.depends_on for k, v in gone.items()}):
@@ -239,15 +250,17 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
             gone_live = live is not None and key in live and live[key] is None
             changes.append(Change(key, old.type, old.name, Action.DELETE, tuple(old.depends_on),
                                   _thaw(old.props), None, (), old.id,
-                                  drift=_drift(old.type, old, live.get(key) if live else None),
+                                  drift=_drift(old.type, old, live.get(key) if live else None,
+                                               old.props),
                                   deleted_outside=gone_live))
     return Plan(stack=blueprint.stack, changes=tuple(changes), warnings=tuple(warnings),
                 serial=state.serial if state else 0, digest=blueprint_digest(blueprint))
 
 
-def _drift(rtype: str, old: model.ResourceState, seen: Observed | None) -> tuple[str, ...]:
-    """The fields whose live value differs from the recorded one (empty without a read)."""
+def _drift(rtype: str, old: model.ResourceState, seen: Observed | None,
+           asked: Mapping[str, Any]) -> tuple[str, ...]:
+    """The fields whose live value differs from the recorded one (empty without a read),
+    compared in the light of what the blueprint ``asked``."""
     if seen is None:
         return ()
-    d = diff(rtype, old.props, seen.props)
-    return tuple(sorted({*d.update, *d.replace}))
+    return diff(rtype, old.props, seen.props, asked=asked).fields

@@ -13,7 +13,7 @@ from typing import Any
 
 from dpn.errors import AlreadyExists, InvalidRequest, NotEmpty, Transient
 from dpn.model import TAG_FIELD, freeze, thaw
-from dpn.providers.base import Diff, Observed, Provider, Spec
+from dpn.providers.base import Observed, Provider, Spec
 
 
 class FakePlatform:
@@ -76,10 +76,6 @@ class FakeProvider(Provider):
             if rtype == self.type and obj["name"] == spec.name:
                 return self._observed(id_, obj)
         return None
-
-    def diff(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> Diff:
-        changed = tuple(sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k)))
-        return Diff(update=changed)
 
     def create(self, spec: Spec) -> Observed:
         self._check(spec.key, "create")

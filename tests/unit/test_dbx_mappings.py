@@ -6,23 +6,21 @@ import json
 
 import pytest
 
+from dpn.canonical import canonical, diff
 from dpn.errors import InvalidRequest
-from dpn.model import freeze
+from dpn.model import CATALOG, CLUSTER, JOB, TABLE, freeze
 from dpn.providers.databricks.clusters import (
-    ClusterProvider,
     cluster_body,
     cluster_props,
     idempotency_token,
 )
-from dpn.providers.databricks.jobs import JobProvider, canonical_task, job_observed, settings_body
+from dpn.providers.databricks.jobs import job_observed, settings_body
 from dpn.providers.databricks.tables import (
-    TableProvider,
-    canonical_columns,
     column_from_info,
     column_info,
     table_observed,
 )
-from dpn.providers.databricks.uc import CatalogProvider, catalog_observed
+from dpn.providers.databricks.uc import catalog_observed
 
 TAGS = {"dpn:stack": "acme-dev-lake", "dpn:key": "etl"}
 
@@ -62,8 +60,14 @@ def test_column_info_rejects_unknown_types():
 def test_columns_round_trip_through_column_info():
     columns = [{"name": "id", "type": "BIGINT", "comment": "key"}, {"name": "v", "type": "string"}]
     back = [column_from_info(column_info(c, i)) for i, c in enumerate(columns)]
-    assert canonical_columns(back) == canonical_columns(columns)
-    assert back[0] == {"name": "id", "type": "BIGINT", "comment": "key"}
+    assert canonical(TABLE, {"columns": back}) == canonical(TABLE, {"columns": columns})
+    assert back[0] == {"name": "id", "type": "BIGINT", "comment": "key", "nullable": True}
+
+
+def test_a_column_that_is_not_nullable_is_sent_and_read_so():
+    info = column_info({"name": "id", "type": "BIGINT", "nullable": False}, 0)
+    assert info["nullable"] is False and json.loads(info["type_json"])["nullable"] is False
+    assert column_from_info(info)["nullable"] is False
 
 
 def test_table_observed_orders_columns_and_defaults():
@@ -79,13 +83,12 @@ def test_table_observed_orders_columns_and_defaults():
 
 
 def test_table_diff_ignores_platform_added_delta_properties():
-    provider = TableProvider(client=None)
     desired = {"schema": "c.s", "columns": [{"name": "a", "type": "BIGINT"}],
                "storage_location": "s3://b/o", "properties": dict(TAGS)}
     live = dict(desired, data_source_format="DELTA", columns=[{"name": "a", "type": "bigint"}],
                 properties={**TAGS, "delta.minReaderVersion": "1"})
-    assert not provider.diff(freeze(live), freeze(desired)).changed
-    changed = provider.diff(freeze(live), freeze(dict(desired, storage_location="s3://b/x")))
+    assert not diff(TABLE, freeze(live), freeze(desired)).changed
+    changed = diff(TABLE, freeze(live), freeze(dict(desired, storage_location="s3://b/x")))
     assert "storage_location" in changed.replace + changed.update
 
 
@@ -112,11 +115,20 @@ def test_cluster_props_keep_only_the_vocabulary():
 
 
 def test_cluster_diff_empty_after_round_trip_and_reports_changes():
-    provider = ClusterProvider(client=None)
-    desired = {"spark_version": "v", "node_type_id": "n", "num_workers": 2, "custom_tags": TAGS}
+    desired = canonical(CLUSTER, {"spark_version": "v", "node_type_id": "n", "num_workers": 2,
+                                  "custom_tags": TAGS})
     live = cluster_props({**cluster_body("x", desired), "cluster_id": "1", "state": "RUNNING"})
-    assert not provider.diff(freeze(live), freeze(desired)).changed
-    assert provider.diff(freeze(live), freeze(dict(desired, num_workers=3))).changed
+    assert not diff(CLUSTER, freeze(live), freeze(desired)).changed
+    assert diff(CLUSTER, freeze(live), freeze(dict(desired, num_workers=3))).changed
+
+
+def test_an_edit_keeps_the_settings_outside_the_vocabulary():
+    current = {"cluster_id": "1", "cluster_name": "x", "spark_version": "v", "state": "RUNNING",
+               "ssh_public_keys": ["ssh-rsa k"], "docker_image": {"url": "i"},
+               "spark_env_vars": {"A": "1"}, "num_workers": 1}
+    body = cluster_body("x", {"spark_version": "v", "num_workers": 2}, current)
+    assert body["ssh_public_keys"] == ["ssh-rsa k"] and body["docker_image"] == {"url": "i"}
+    assert "spark_env_vars" not in body and "state" not in body and body["num_workers"] == 2
 
 
 def test_idempotency_token_is_bounded_and_stable():
@@ -139,13 +151,23 @@ def test_job_settings_and_server_defaults():
     obs = job_observed(served)
     assert obs.id == "42" and obs.attrs == {"name": "dev-lake-nightly", "id": "42"}
     assert "format" not in obs.props and obs.tags == TAGS
-    assert not JobProvider(client=None).diff(obs.props, freeze(props)).changed
-    assert canonical_task({"task_key": "a", "run_if": "ALL_DONE"}) == {
-        "task_key": "a", "run_if": "ALL_DONE"}
+    assert not diff(JOB, obs.props, freeze(props)).changed
+
+
+def test_a_reset_keeps_the_settings_outside_the_vocabulary():
+    current = {"name": "j", "deployment": {"kind": "BUNDLE"}, "tags": {"old": "1"},
+               "tasks": [{"task_key": "a", "disabled": True, "run_if": "ALL_DONE",
+                          "notebook_task": {"notebook_path": "/a"}}]}
+    props = {"tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/b"}}],
+             "tags": TAGS}
+    body = settings_body("j", props, current)
+    assert body["deployment"] == {"kind": "BUNDLE"} and body["tags"] == TAGS
+    assert body["tasks"] == [{"task_key": "a", "disabled": True,
+                              "notebook_task": {"notebook_path": "/b"}}]
 
 
 def test_catalog_diff_ignores_the_keep_default_schema_directive():
     obs = catalog_observed({"name": "dev_sales", "properties": TAGS, "comment": "c"})
     desired = {"comment": "c", "properties": TAGS, "keep_default_schema": True}
-    assert not CatalogProvider(client=None).diff(obs.props, freeze(desired)).changed
+    assert not diff(CATALOG, obs.props, freeze(desired)).changed
     assert obs.attrs == {"name": "dev_sales", "id": "dev_sales", "full_name": "dev_sales"}

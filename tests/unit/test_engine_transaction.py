@@ -124,7 +124,7 @@ def test_update_rollback_restores_before_image(runner, platform):
     assert result.outcome == "rolled_back"
     props = {o["name"]: o["props"] for o in platform.objects.values()}
     assert props["dev-lake-etl"]["num_workers"] == 1
-    assert "versioning" not in props["acme-dev-lake-raw-landing"]
+    assert props["acme-dev-lake-raw-landing"]["versioning"] is True  # the default, as sent
 
 
 def test_update_deletes_what_left_the_blueprint_after_commit(runner, platform):

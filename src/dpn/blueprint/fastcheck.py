@@ -20,6 +20,7 @@ ANNOTATIONS = frozenset({"description", "default", "title", "$schema", "$id", "$
 KEYWORDS = frozenset({"type", "properties", "additionalProperties", "required", "enum",
                       "const", "pattern", "minLength", "maxLength", "minimum", "maximum",
                       "items", "minItems", "maxItems", "uniqueItems", "maxProperties",
+                      "minProperties",
                       "propertyNames", "$ref", "dependentSchemas", "not", "$defs"})
 
 
@@ -146,6 +147,9 @@ def _object_checks(s: Mapping[str, Any], build: Callable[[Any], Check]) -> list[
     if "maxProperties" in s:
         most = s["maxProperties"]
         out.append(lambda v: not isinstance(v, dict) or len(v) <= most)
+    if "minProperties" in s:
+        least = s["minProperties"]
+        out.append(lambda v: not isinstance(v, dict) or len(v) >= least)
     if "dependentSchemas" in s:
         deps = {k: build(v) for k, v in s["dependentSchemas"].items()}
         out.append(lambda v: not isinstance(v, dict)

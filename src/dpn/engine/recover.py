@@ -13,6 +13,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
+from dpn.canonical import canonical
 from dpn.engine.ops import Operation
 from dpn.engine.scheduler import reverse_edges, run_graph
 from dpn.engine.store import WalSink
@@ -128,7 +129,8 @@ def _resolve_unknown(engine: Engine, stack: str, rp: _Replay, result: Recovery) 
                 result.actions.append(f"{key}: create had taken effect ({found.id})")
                 rp.add(key, {"key": key, "op": "create", "action": intent["action"],
                              "type": raw["type"], "name": found.name, "id": found.id,
-                             "attrs": dict(found.attrs), "props": raw["props"],
+                             "attrs": dict(found.attrs),
+                             "props": canonical(raw["type"], found.props),
                              "depends_on": []})
             else:
                 result.actions.append(f"{key}: create had not taken effect")

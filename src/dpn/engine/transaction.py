@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dpn.blueprint.refs import has_unknown, resolve
+from dpn.canonical import canonical
 from dpn.engine import undo
 from dpn.engine.events import (
     Committed,
@@ -169,7 +170,8 @@ class Transaction:
         fields = {"key": op.key, "action": op.action,
                   "op": "update" if op.action in ("update", "import") else "create",
                   "type": op.type, "name": obs.name,
-                  "id": obs.id, "attrs": dict(obs.attrs), "props": thaw(spec.props),
+                  "id": obs.id, "attrs": dict(obs.attrs),
+                  "props": canonical(op.type, obs.props),
                   "depends_on": list(op.depends_on)}
         assert self.wal is not None
         self.wal.append(Rec.DONE, **fields)
@@ -197,7 +199,8 @@ class Transaction:
         props = resolve(resource.props, self._lookup)
         if has_unknown(props):
             raise DpnError(f"{op.key}: a reference could not be resolved")
-        return Spec(key=op.key, type=op.type, name=resource.name, props=freeze(props),
+        return Spec(key=op.key, type=op.type, name=resource.name,
+                    props=freeze(canonical(op.type, props)),
                     token=idempotency_token(self.tx, op.key))
 
     def _lookup(self, key: str, attr: str) -> str | None:

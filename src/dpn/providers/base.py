@@ -49,8 +49,10 @@ class Observed:
     ``cluster_id``, ``job_id``, ``catalog.schema``...). ``attrs`` holds the reference
     attributes (``name``, ``id``, ``full_name``, ``arn``, ``uri`` where the type has them).
     ``props`` is the live configuration in the same vocabulary as ``Spec.props``, tag field
-    included, so ``diff(observed.props, spec.props)`` is meaningful and ``observed.props``
-    is a before-image that ``update`` can restore.
+    included, so ``dpn.canonical.diff(type, observed.props, spec.props)`` is meaningful and
+    ``observed.props`` is a before-image that ``update`` can restore. ``status`` is the
+    object's lifecycle state where the platform has one (a cluster's ``RUNNING``), which
+    tells the plan what an update would do besides changing settings.
     """
 
     id: str
@@ -58,22 +60,10 @@ class Observed:
     props: Mapping[str, Any]
     attrs: Mapping[str, str] = field(default_factory=dict)
     tags: Mapping[str, str] = field(default_factory=dict)
+    status: str | None = None
 
     def owned_by(self, stack: str, key: str) -> bool:
         return self.tags.get(STACK_TAG) == stack and self.tags.get(KEY_TAG) == key
-
-
-@dataclass(frozen=True)
-class Diff:
-    """The properties that differ: ``update`` ones change in place, ``replace`` ones force
-    a delete and re-create. Empty on both means no-op."""
-
-    update: tuple[str, ...] = ()
-    replace: tuple[str, ...] = ()
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.update or self.replace)
 
 
 class Provider(ABC):
@@ -86,7 +76,8 @@ class Provider(ABC):
       errors, whose outcome is unknown (the engine then resolves it with ``find``).
       An ``AlreadyExists`` after a retried create is resolved by ``find`` and the
       ownership tags, never by guessing.
-    - ``update`` changes only what ``diff`` reported as ``update``; it is idempotent.
+    - ``update`` sets every field of dpn's vocabulary to ``spec`` and keeps the settings
+      outside it (read-modify-write where the API replaces the object); it is idempotent.
     - ``delete`` is idempotent: a missing object is not an error. It refuses a non-empty
       container with ``NotEmpty`` unless ``force_empty``.
     """
@@ -110,10 +101,6 @@ class Provider(ABC):
     def find(self, spec: Spec) -> Observed | None:
         """The existing object this spec would create (same name and scope; clusters also
         by ``spec.token``), whoever owns it, or None. Used to resolve unknown outcomes."""
-
-    @abstractmethod
-    def diff(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> Diff:
-        """Pure: compare two configurations (defaults applied to both)."""
 
     @abstractmethod
     def create(self, spec: Spec) -> Observed:

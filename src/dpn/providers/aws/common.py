@@ -1,4 +1,4 @@
-"""What the three AWS providers share: the diff delegate, tag helpers, and the resolution
+"""What the three AWS providers share: tag helpers, and the resolution
 of a create whose outcome an error left unknown."""
 
 from __future__ import annotations
@@ -6,15 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dpn import diffing
 from dpn.errors import NotFound, ProviderError, Transient
 from dpn.providers.aws.errors import PLATFORM, aws_errors, translate, unknown_outcome
-from dpn.providers.base import Diff, Provider
-
-
-def diff(rtype: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> Diff:
-    """Delegate to the shared pure comparison in ``dpn.diffing``."""
-    return diffing.diff(rtype, old, new)
+from dpn.providers.base import Provider
 
 
 def compact(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -70,5 +64,3 @@ class GlueProvider(Provider):
         with aws_errors("GetDatabases", "*"):
             self._glue.get_databases(MaxResults=1)
 
-    def diff(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> Diff:
-        return diff(self.type, old, new)

@@ -18,9 +18,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from dpn.errors import AlreadyExists, NotFound, ProviderError, Transient
 from dpn.model import S3_BUCKET
-from dpn.providers.aws.common import compact, diff, failed_create, str_map
+from dpn.providers.aws.common import compact, failed_create, str_map
 from dpn.providers.aws.errors import NOT_FOUND, PLATFORM, aws_errors, error_code
-from dpn.providers.base import Diff, Observed, Provider, Spec
+from dpn.providers.base import Observed, Provider, Spec
 
 DEFAULTS: Mapping[str, Any] = {
     "versioning": True, "encryption": "AES256", "block_public_access": True,
@@ -77,9 +77,6 @@ class S3BucketProvider(Provider):
 
     def physical_id(self, spec: Spec) -> str | None:
         return spec.name
-
-    def diff(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> Diff:
-        return diff(self.type, old, new)
 
     # -- reading -----------------------------------------------------------------------
 

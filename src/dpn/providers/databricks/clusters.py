@@ -10,32 +10,56 @@ create fails (so a failed create leaves nothing behind).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
 from dpn.errors import InvalidRequest, NotFound, ProviderError, Transient
-from dpn.model import CLUSTER, freeze, thaw
+from dpn.model import CLUSTER, NAMING_INPUTS, freeze, thaw
 from dpn.providers.base import Observed, Spec
 from dpn.providers.databricks.catalog_cache import CatalogCache
 from dpn.providers.databricks.client import ClientOptions
 from dpn.providers.databricks.common import DatabricksProvider, ownership_matches, read_or_none
 from dpn.providers.databricks.errors import PLATFORM, edge, outcome_unknown
 
-CLUSTER_FIELDS = ("spark_version", "node_type_id", "num_workers", "autoscale",
-                  "autotermination_minutes", "spark_conf", "custom_tags", "data_security_mode")
 _STARTING = ("PENDING", "RESTARTING", "RESIZING")
 
 
-def cluster_body(name: str, props: Mapping[str, Any]) -> dict[str, Any]:
-    """The create/edit body for a cluster named ``name`` with blueprint props (pure).
+@functools.cache
+def cluster_fields() -> tuple[str, ...]:
+    """The blueprint's cluster vocabulary: every property the schema accepts (the names are
+    the Clusters API's own), write-time directives included."""
+    from dpn.blueprint.validation import field_names
+
+    return tuple(f for f in field_names(CLUSTER) if f not in NAMING_INPUTS)
+
+
+@functools.cache
+def spec_fields() -> frozenset[str]:
+    """Every field ``clusters/edit`` takes (the SDK's ``ClusterSpec``): what a
+    read-modify-write carries over when dpn's vocabulary does not cover it."""
+    from databricks.sdk.service.compute import ClusterSpec
+
+    return frozenset(f.name for f in dataclasses.fields(ClusterSpec))
+
+
+def cluster_body(name: str, props: Mapping[str, Any],
+                 current: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The create/edit body for a cluster named ``name`` with canonical props (pure).
 
     ``autoscale`` wins over ``num_workers``; a cluster with neither gets ``num_workers: 0``.
+    With ``current`` (a ``clusters/get`` answer), the settings outside dpn's vocabulary
+    are carried over, since an edit replaces the whole specification.
     """
     p = thaw(props)
-    body: dict[str, Any] = {"cluster_name": name}
-    for field in CLUSTER_FIELDS:
+    vocabulary = cluster_fields()
+    body: dict[str, Any] = {k: thaw(v) for k, v in (current or {}).items()
+                            if k in spec_fields() and k not in vocabulary}
+    body["cluster_name"] = name
+    for field in vocabulary:
         if p.get(field) is not None:
             body[field] = p[field]
     if "autoscale" in body:
@@ -53,7 +77,7 @@ def cluster_props(details: Mapping[str, Any]) -> dict[str, Any]:
     """Blueprint props from a ``ClusterDetails`` dict (pure): only the vocabulary's fields;
     ``num_workers`` only for a fixed-size cluster."""
     props: dict[str, Any] = {}
-    for field in CLUSTER_FIELDS:
+    for field in cluster_fields():
         value = details.get(field)
         if value is not None and value != {}:
             props[field] = value
@@ -70,7 +94,8 @@ def cluster_observed(details: Mapping[str, Any]) -> Observed:
     name = str(details.get("cluster_name") or "")
     props = cluster_props(details)
     return Observed(id=cluster_id, name=name, props=freeze(props),
-                    attrs={"name": name, "id": cluster_id}, tags=dict(props["custom_tags"]))
+                    attrs={"name": name, "id": cluster_id}, tags=dict(props["custom_tags"]),
+                    status=str(details.get("state") or "") or None)
 
 
 def idempotency_token(token: str) -> str:
@@ -79,9 +104,8 @@ def idempotency_token(token: str) -> str:
 
 
 class ClusterProvider(DatabricksProvider):
-    """``dbx.cluster``: props ``spark_version``, ``node_type_id``, ``num_workers`` or
-    ``autoscale``, ``autotermination_minutes``, ``spark_conf``, ``custom_tags`` (tag field),
-    ``data_security_mode``."""
+    """``dbx.cluster``: every property of the schema (``cluster_fields``), named as the
+    Clusters API names them; ``custom_tags`` is the tag field."""
 
     type = CLUSTER
 
@@ -92,13 +116,6 @@ class ClusterProvider(DatabricksProvider):
 
     def physical_id(self, spec: Spec) -> str | None:
         return None
-
-    def normalize(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        out = cluster_props(cluster_body("", props))
-        for key in ("spark_conf",):
-            if not out.get(key):
-                out.pop(key, None)
-        return out
 
     def validate_cluster_spec(self, spec: Spec) -> list[str]:
         """Problems with ``spark_version`` and ``node_type_id`` against what the workspace
@@ -207,10 +224,14 @@ class ClusterProvider(DatabricksProvider):
                             f"be removed: {exc}", platform=PLATFORM, code=exc.code) from exc
 
     def update(self, id: str, spec: Spec) -> Observed:
+        """Read, then ``clusters/edit`` with the spec's vocabulary over the settings dpn
+        does not manage (an edit replaces the whole specification)."""
         what = f"cluster {id}"
-        body = cluster_body(spec.name, spec.props)
-        body["cluster_id"] = id
         with edge("update", what):
+            current = self.client.api_client.do("GET", "/api/2.1/clusters/get",
+                                                query={"cluster_id": id})
+            body = cluster_body(spec.name, spec.props, current)
+            body["cluster_id"] = id
             self.client.api_client.do("POST", "/api/2.1/clusters/edit", body=body)
             state = self.client.clusters.get(id).state
         if state is not None and state.value in _STARTING:

@@ -1,14 +1,13 @@
-"""What the Databricks providers share: the client handle, the diff, tag helpers."""
+"""What the Databricks providers share: the client handle, tag helpers, read-or-none."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dpn import diffing
 from dpn.errors import NotFound
-from dpn.model import KEY_TAG, STACK_TAG, TAG_FIELD, thaw
-from dpn.providers.base import Diff, Observed, Provider, Spec
+from dpn.model import KEY_TAG, STACK_TAG, TAG_FIELD
+from dpn.providers.base import Observed, Provider, Spec
 from dpn.providers.databricks.client import ClientOptions
 from dpn.providers.databricks.errors import PLATFORM, edge
 
@@ -36,15 +35,6 @@ class DatabricksProvider(Provider):
     def __init__(self, client: Any, options: ClientOptions | None = None) -> None:
         self.client = client
         self.options = options or ClientOptions()
-
-    def normalize(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        """Props with the type's defaults applied, for comparison. Pure."""
-        return dict(thaw(props))
-
-    def diff(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> Diff:
-        """Delegates to ``dpn.diffing.diff``, with this type's normalisation (``normalize``)
-        applied to both sides first."""
-        return diffing.diff(self.type, self.normalize(old), self.normalize(new))
 
     access_scope = "databricks"
 

@@ -8,74 +8,77 @@ outcome it looks again before raising.
 
 Create and reset post the settings JSON as given (to the endpoints of ``jobs.create`` and
 ``jobs.reset``) instead of going through the SDK's dataclasses, which drop task fields
-they do not know.
+they do not know. ``jobs.reset`` replaces every setting, so ``update`` reads the job first
+and carries over what dpn's vocabulary does not cover: job settings (``deployment``,
+``budget_policy_id``...) and, task by task (matched on ``task_key``), task fields.
+Reads go through the SDK's ``jobs.get``, which joins the pages of a job with more than
+100 tasks (databricks-sdk ``JobsExt``).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dpn.canonical import diff
 from dpn.errors import InvalidRequest, NotFound, ProviderError
-from dpn.model import JOB, freeze, thaw
+from dpn.model import JOB, NAMING_INPUTS, freeze, thaw
 from dpn.providers.base import Observed, Spec
 from dpn.providers.databricks.common import DatabricksProvider, ownership_matches, read_or_none
 from dpn.providers.databricks.errors import PLATFORM, edge, outcome_unknown
 
-# The blueprint's job vocabulary (SPEC section 2); other settings are left to the platform.
-JOB_FIELDS = ("tasks", "schedule", "max_concurrent_runs", "tags", "email_notifications")
 
-# Values the service fills in when a task leaves them out; dropped before comparing.
-_TASK_DEFAULTS: Mapping[str, Any] = {
-    "run_if": "ALL_SUCCESS", "timeout_seconds": 0, "email_notifications": {},
-    "webhook_notifications": {}, "notification_settings": {}, "max_retries": 0,
-    "retry_on_timeout": False, "disable_auto_optimization": False, "depends_on": [],
-}
-_DEFAULTS: Mapping[str, Any] = {"max_concurrent_runs": 1, "email_notifications": {}, "tags": {}}
+@functools.cache
+def job_fields() -> tuple[str, ...]:
+    """The blueprint's job vocabulary: every property the schema accepts (named as the
+    Jobs API names them)."""
+    from dpn.blueprint.validation import field_names
+
+    return tuple(f for f in field_names(JOB) if f not in NAMING_INPUTS)
 
 
-def _pruned(value: Any) -> Any:
-    """``value`` without empty mappings and lists at any depth: the service leaves out
-    an empty ``base_parameters`` or ``parameters``, so they mean the same as absent."""
-    if isinstance(value, dict):
-        out = {k: _pruned(v) for k, v in value.items()}
-        return {k: v for k, v in out.items() if v not in ({}, [], None)}
-    if isinstance(value, list):
-        return [_pruned(v) for v in value]
-    return value
+@functools.cache
+def task_fields() -> frozenset[str]:
+    """The task vocabulary: the schema's task properties."""
+    from dpn.blueprint.validation import schema
+
+    return frozenset(schema()["$defs"]["task"]["properties"])
 
 
-def canonical_task(task: Mapping[str, Any]) -> dict[str, Any]:
-    """A task with the service's defaults and empty fields removed (pure)."""
-    out = {k: v for k, v in _pruned(thaw(task)).items() if not (k in _TASK_DEFAULTS
-                                                                  and v == _TASK_DEFAULTS[k])}
-    notebook = out.get("notebook_task")
-    if isinstance(notebook, dict) and notebook.get("source") == "WORKSPACE":
-        out["notebook_task"] = {k: v for k, v in notebook.items() if k != "source"}
-    return out
-
-
-def settings_body(name: str, props: Mapping[str, Any]) -> dict[str, Any]:
-    """The JSON ``JobSettings`` for a job named ``name`` with blueprint props (pure)."""
-    body: dict[str, Any] = {"name": name}
-    for field in JOB_FIELDS:
+def settings_body(name: str, props: Mapping[str, Any],
+                  current: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON ``JobSettings`` for a job named ``name`` with canonical props (pure). With
+    ``current`` (the job's settings as read), what the vocabulary does not cover is
+    carried over, job settings and task fields alike."""
+    vocabulary = job_fields()
+    body: dict[str, Any] = {k: thaw(v) for k, v in (current or {}).items()
+                            if k not in vocabulary and k != "name"}
+    body["name"] = name
+    for field in vocabulary:
         value = props.get(field)
         if value is not None:
             body[field] = thaw(value)
+    if current and isinstance(body.get("tasks"), list):
+        before = {t.get("task_key"): t for t in current.get("tasks") or []}
+        body["tasks"] = [{**{k: v for k, v in thaw(before.get(t.get("task_key"), {})).items()
+                             if k not in task_fields()}, **t} for t in body["tasks"]]
     return body
 
 
 def job_observed(job: Mapping[str, Any]) -> Observed:
-    """An ``Observed`` from a jobs/get or jobs/list entry (pure)."""
+    """An ``Observed`` from a jobs/get or jobs/list entry (pure): the vocabulary's
+    settings, and of each task the vocabulary's fields."""
     job_id = str(job["job_id"])
     settings = job.get("settings") or {}
     name = str(settings.get("name") or "")
     props: dict[str, Any] = {}
-    for field in JOB_FIELDS:
+    for field in job_fields():
         if settings.get(field) is not None:
             props[field] = settings[field]
     if "tasks" in props:
-        props["tasks"] = [canonical_task(t) for t in props["tasks"]]
+        props["tasks"] = [{k: v for k, v in t.items() if k in task_fields()}
+                          for t in props["tasks"]]
     tags = {str(k): str(v) for k, v in (settings.get("tags") or {}).items()}
     props["tags"] = tags
     return Observed(id=job_id, name=name, props=freeze(props),
@@ -83,21 +86,13 @@ def job_observed(job: Mapping[str, Any]) -> Observed:
 
 
 class JobProvider(DatabricksProvider):
-    """``dbx.job``: props ``tasks``, ``schedule``, ``max_concurrent_runs``, ``tags`` (tag
-    field), ``email_notifications``."""
+    """``dbx.job``: every property of the schema (``job_fields``); ``tags`` is the tag
+    field."""
 
     type = JOB
 
     def physical_id(self, spec: Spec) -> str | None:
         return None
-
-    def normalize(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        out = {k: v for k, v in thaw(props).items() if v is not None}
-        for key, default in _DEFAULTS.items():
-            out.setdefault(key, default)
-        if isinstance(out.get("tasks"), list):
-            out["tasks"] = [canonical_task(t) for t in out["tasks"]]
-        return out
 
     def read(self, id: str) -> Observed | None:
         job_id = _job_id(id)
@@ -137,7 +132,7 @@ class JobProvider(DatabricksProvider):
         what = f"job {spec.name!r}"
         existing = self.find(spec)
         if existing is not None and ownership_matches(spec, existing.tags):
-            if self.diff(existing.props, spec.props).changed:
+            if diff(JOB, existing.props, spec.props).changed:
                 return self.update(existing.id, spec)
             return existing
         body = settings_body(spec.name, spec.props)
@@ -172,8 +167,12 @@ class JobProvider(DatabricksProvider):
             self.delete(twin)
 
     def update(self, id: str, spec: Spec) -> Observed:
-        body = {"job_id": _job_id(id), "new_settings": settings_body(spec.name, spec.props)}
+        """Read, then ``jobs/reset`` with the spec's vocabulary over what dpn does not
+        manage (a reset replaces every setting)."""
         with edge("update", f"job {id}"):
+            current = self.client.jobs.get(_job_id(id)).as_dict().get("settings") or {}
+            body = {"job_id": _job_id(id),
+                    "new_settings": settings_body(spec.name, spec.props, current)}
             self.client.api_client.do("POST", "/api/2.2/jobs/reset", body=body)
         observed = self.read(id)
         if observed is None:

@@ -1,7 +1,7 @@
 """Unity Catalog external tables (``dbx.table``) and the column mapping.
 
 Physical id ``catalog.schema.table``. Tables cannot change in place (every field is a
-replace in ``dpn.diffing``), so ``update`` raises ``InvalidRequest``.
+replace in ``dpn/canonical/rules.json``), so ``update`` raises ``InvalidRequest``.
 
 Create posts to ``/api/2.1/unity-catalog/tables`` (the endpoint of ``tables.create``)
 through the client's ``api_client`` because the typed ``tables.create`` has no ``comment``
@@ -65,8 +65,9 @@ def column_info(column: Mapping[str, Any], position: int) -> dict[str, Any]:
         raise InvalidRequest(f"databricks: column {name!r}: unsupported type {text!r}",
                              platform=PLATFORM, code="INVALID_COLUMN_TYPE")
     type_name, spark = _SIMPLE_TYPES[head]
+    nullable = column.get("nullable") is not False
     info: dict[str, Any] = {"name": name, "type_text": text.lower(), "type_name": type_name,
-                            "position": position, "nullable": True}
+                            "position": position, "nullable": nullable}
     json_type: Any = spark
     if type_name == "DECIMAL":
         args = _DECIMAL_ARGS.match(rest) if rest else None
@@ -80,7 +81,7 @@ def column_info(column: Mapping[str, Any], position: int) -> dict[str, Any]:
     elif type_name in ("ARRAY", "MAP", "STRUCT", "INTERVAL") or head in ("CHAR", "VARCHAR"):
         json_type = text.lower()
     metadata = {"comment": column["comment"]} if column.get("comment") else {}
-    info["type_json"] = json.dumps({"name": name, "type": json_type, "nullable": True,
+    info["type_json"] = json.dumps({"name": name, "type": json_type, "nullable": nullable,
                                     "metadata": metadata})
     if column.get("comment"):
         info["comment"] = str(column["comment"])
@@ -89,24 +90,13 @@ def column_info(column: Mapping[str, Any], position: int) -> dict[str, Any]:
 
 def column_from_info(info: Mapping[str, Any]) -> dict[str, Any]:
     """A blueprint column from a UC ``ColumnInfo`` dict (pure)."""
-    column = {"name": str(info.get("name", "")),
+    column: dict[str, Any] = {"name": str(info.get("name", "")),
               "type": str(info.get("type_text") or info.get("type_name") or "").upper()}
     if info.get("comment"):
         column["comment"] = str(info["comment"])
+    if info.get("nullable") is not None:
+        column["nullable"] = bool(info["nullable"])
     return column
-
-
-def canonical_columns(columns: Any) -> list[dict[str, Any]]:
-    """Columns compared the way the platform stores them: type upper case, no whitespace
-    runs, no empty comment."""
-    out = []
-    for col in thaw(columns) or []:
-        c = {"name": str(col.get("name", "")),
-             "type": re.sub(r"\s+", " ", str(col.get("type", ""))).strip().upper()}
-        if col.get("comment"):
-            c["comment"] = str(col["comment"])
-        out.append(c)
-    return out
 
 
 def table_observed(info: Mapping[str, Any]) -> Observed:
@@ -135,26 +125,6 @@ class TableProvider(DatabricksProvider):
 
     def physical_id(self, spec: Spec) -> str | None:
         return f"{spec.props['schema']}.{spec.name}".lower()
-
-    def normalize(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        out = drop_none(thaw(props))
-        out["columns"] = canonical_columns(out.get("columns"))
-        out["data_source_format"] = str(out.get("data_source_format") or DEFAULT_FORMAT).upper()
-        out.setdefault("properties", {})
-        if not out.get("comment"):
-            out.pop("comment", None)
-        return out
-
-    def diff(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> Any:
-        """As the base class, ignoring ``delta.*``/``spark.*`` properties the platform added
-        (those the desired config does not set)."""
-        old_n = thaw(old)
-        wanted = dict(thaw(new).get("properties") or {})
-        if isinstance(old_n.get("properties"), dict):
-            old_n["properties"] = {
-                k: v for k, v in old_n["properties"].items()
-                if k in wanted or not k.startswith(("delta.", "spark."))}
-        return super().diff(old_n, new)
 
     def read(self, id: str) -> Observed | None:
         return read_or_none(f"table {id!r}",

@@ -58,16 +58,6 @@ def schema_observed(info: Mapping[str, Any]) -> Observed:
                     attrs={"name": name, "id": full, "full_name": full}, tags=properties)
 
 
-def container_props(props: Mapping[str, Any]) -> dict[str, Any]:
-    """Catalog or schema props for comparison: ``properties`` always present, an empty
-    comment absent (pure)."""
-    out = drop_none(thaw(props))
-    out.setdefault("properties", {})
-    if not out.get("comment"):
-        out.pop("comment", None)
-    return out
-
-
 class CatalogProvider(DatabricksProvider):
     """``dbx.catalog``: props ``comment``, ``properties`` (tag field), ``storage_root``; the
     directive ``keep_default_schema`` (bool) keeps the platform's ``default`` schema."""
@@ -76,11 +66,6 @@ class CatalogProvider(DatabricksProvider):
 
     def physical_id(self, spec: Spec) -> str | None:
         return spec.name.lower()
-
-    def normalize(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        out = container_props(props)
-        out.pop(KEEP_DEFAULT, None)
-        return out
 
     def read(self, id: str) -> Observed | None:
         return read_or_none(f"catalog {id!r}",
@@ -170,9 +155,6 @@ class SchemaProvider(DatabricksProvider):
 
     def physical_id(self, spec: Spec) -> str | None:
         return f"{spec.props['catalog']}.{spec.name}".lower()
-
-    def normalize(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        return container_props(props)
 
     def read(self, id: str) -> Observed | None:
         return read_or_none(f"schema {id!r}",

@@ -1,0 +1,215 @@
+"""The one comparison path: canonical forms and the diff between them. Pure, no I/O.
+
+Providers map what they read into blueprint vocabulary; the planner, drift and import
+map what the blueprint asks the same way, and then both sides go through ``canonical``,
+so the only comparison dpn makes is between two canonical forms (SPEC section 10).
+
+The per-type rules are data, in ``rules.json`` next to this module; ``docs/user-guide.md``
+lists them. A rule node (the type itself, an object field, or each item of a list) may have:
+
+- ``defaults``: ``{field: value}``, filled in when the field is absent: the value dpn sends
+  when the blueprint leaves the field out (and the value the service reports then);
+- ``aliases``: ``{field: {spelling: canonical}}``, the service's other spellings of a value
+  (``null`` as the canonical value means "the platform's choice", as if absent);
+- ``case``: ``{field: "upper"|"lower"}`` for values the service compares without case;
+- ``trim_slash``: fields whose trailing slashes the service strips (storage paths);
+- ``transform``: ``{field: name}``, a named pure function of ``TRANSFORMS`` (SQL types);
+- ``fields``: ``{field: node}`` rules for a nested object; ``items``: ``{field: node}``
+  rules for each object of a list; ``sort_by``: ``{field: key}`` lists the service returns
+  sorted by that key;
+- ``exclusive``: ``[[winner, loser], ...]``: when ``winner`` is present ``loser`` is dropped
+  (a cluster's ``autoscale`` and ``num_workers``);
+- top level only: ``replace`` (fields that cannot change in place, ``"*"`` for all),
+  ``computed`` (fields the service fills in when the blueprint leaves them out: compared
+  only when the blueprint sets them), ``platform_keys`` (``{map field: [prefixes]}``: keys
+  the service adds to a map, ignored unless the blueprint sets them), ``directives``
+  (write-time instructions, sent but never compared: the service does not report them).
+
+Empty values (``None``, ``""``, ``[]``, ``{}``) mean the same as an absent field at every
+depth: the platforms leave out, or answer ``{}`` for, fields never set.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from dpn.model import NAMING_INPUTS, thaw
+
+
+@dataclass(frozen=True)
+class Diff:
+    """The properties that differ: ``update`` ones change in place, ``replace`` ones force
+    a delete and re-create. Empty on both means no-op."""
+
+    update: tuple[str, ...] = ()
+    replace: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.update or self.replace)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(sorted({*self.update, *self.replace}))
+
+
+ALL = "*"
+_EMPTY: tuple[Any, ...] = (None, "", [], {})
+
+
+@functools.cache
+def _rules() -> Mapping[str, Any]:
+    text = resources.files("dpn.canonical").joinpath("rules.json").read_text()
+    types: Mapping[str, Any] = json.loads(text)["types"]
+    return types
+
+
+def rules(rtype: str) -> Mapping[str, Any]:
+    """The rule node of a type (empty for a type without rules)."""
+    node: Mapping[str, Any] = _rules().get(rtype, {})
+    return node
+
+
+@functools.cache
+def managed_fields(rtype: str) -> tuple[str, ...]:
+    """The properties dpn compares for a type: the schema's, minus naming inputs and
+    write-time directives."""
+    from dpn.blueprint.validation import field_names
+
+    skip = NAMING_INPUTS | set(rules(rtype).get("directives", ()))
+    return tuple(f for f in field_names(rtype) if f not in skip)
+
+
+# -- named transforms ----------------------------------------------------------------------
+
+_SPACES = re.compile(r"\s+")
+_AROUND = re.compile(r"\s*([(),<>:])\s*")
+_SQL_ALIASES = {"LONG": "BIGINT", "INTEGER": "INT", "SHORT": "SMALLINT", "BYTE": "TINYINT",
+                "REAL": "FLOAT", "BOOL": "BOOLEAN", "DEC": "DECIMAL", "NUMERIC": "DECIMAL",
+                "TIMESTAMP_LTZ": "TIMESTAMP"}
+
+
+def sql_type(value: Any) -> Any:
+    """A Spark SQL type as Unity Catalog compares it: upper case, no spaces around
+    punctuation, aliases spelt one way, ``DECIMAL`` with its default precision (10, 0)."""
+    if not isinstance(value, str):
+        return value
+    text = _AROUND.sub(r"\1", _SPACES.sub(" ", value.strip())).upper()
+    head, _, rest = text.partition("(")
+    head = _SQL_ALIASES.get(head, head)
+    if head == "DECIMAL" and not rest:
+        return "DECIMAL(10,0)"
+    if head == "DECIMAL" and rest.rstrip(")").isdigit():
+        return f"DECIMAL({rest.rstrip(')')},0)"
+    return f"{head}({rest}" if rest else head
+
+
+TRANSFORMS: Mapping[str, Callable[[Any], Any]] = {"sql_type": sql_type}
+
+
+# -- canonical form ------------------------------------------------------------------------
+
+def _prune(value: Any) -> Any:
+    if isinstance(value, dict):
+        pruned = {k: _prune(v) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if v not in _EMPTY}
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
+
+
+def _sort_key(key: str, item: Mapping[str, Any]) -> str:
+    return str(item.get(key, ""))
+
+
+def _node(value: dict[str, Any], node: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in value.items() if v not in _EMPTY}
+    for name, spellings in node.get("aliases", {}).items():
+        if name in out and isinstance(out[name], str) and out[name] in spellings:
+            out[name] = spellings[out[name]]
+    for name, how in node.get("case", {}).items():
+        if isinstance(out.get(name), str):
+            out[name] = out[name].upper() if how == "upper" else out[name].lower()
+    for name in node.get("trim_slash", ()):
+        if isinstance(out.get(name), str) and out[name].rstrip("/"):
+            out[name] = out[name].rstrip("/")
+    for name, fn in node.get("transform", {}).items():
+        if name in out:
+            out[name] = TRANSFORMS[fn](out[name])
+    for name, sub in node.get("fields", {}).items():
+        if isinstance(out.get(name), dict):
+            out[name] = _node(out[name], sub)
+    for name, sub in node.get("items", {}).items():
+        if isinstance(out.get(name), list):
+            out[name] = [_node(i, sub) if isinstance(i, dict) else i for i in out[name]]
+    for name, key in node.get("sort_by", {}).items():
+        if isinstance(out.get(name), list) and all(isinstance(i, dict) for i in out[name]):
+            out[name] = sorted(out[name], key=functools.partial(_sort_key, key))
+    for winner, loser in node.get("exclusive", ()):
+        if out.get(winner) not in _EMPTY:
+            out.pop(loser, None)
+    for name, default in node.get("defaults", {}).items():
+        if out.get(name) in _EMPTY and not any(
+                out.get(w) not in _EMPTY for w, lo in node.get("exclusive", ()) if lo == name):
+            out[name] = thaw(default)
+    return {k: v for k, v in _prune(out).items() if v not in _EMPTY}
+
+
+def canonical(rtype: str, props: Mapping[str, Any]) -> dict[str, Any]:
+    """The canonical form of ``props`` (frozen or plain) for ``rtype``: idempotent, and
+    equal for two configurations the service treats as the same."""
+    return _node(_prune(thaw(dict(props))), rules(rtype))
+
+
+def _filtered(rtype: str, field: str, value: Any, asked: Mapping[str, Any]) -> Any:
+    """``value`` without the keys the platform adds to a map field that ``asked`` does
+    not set."""
+    prefixes = tuple(rules(rtype).get("platform_keys", {}).get(field, ()))
+    if not prefixes or not isinstance(value, dict):
+        return value
+    wanted = asked.get(field) or {}
+    return {k: v for k, v in value.items() if k in wanted or not k.startswith(prefixes)}
+
+
+def diff(rtype: str, old: Mapping[str, Any], new: Mapping[str, Any], *,
+         asked: Mapping[str, Any] | None = None) -> Diff:
+    """The managed fields whose canonical values differ between ``old`` and ``new``.
+
+    ``asked`` is what the blueprint asks (``new`` unless given: drift compares the state
+    with the live object, both read back, in the light of the blueprint). A ``computed``
+    field that ``asked`` leaves out and keys the platform adds (``platform_keys``) are not
+    compared.
+    """
+    a, b = canonical(rtype, old), canonical(rtype, new)
+    want = b if asked is None else canonical(rtype, asked)
+    node = rules(rtype)
+    forcing = set(node.get("replace", ()))
+    computed = set(node.get("computed", ()))
+    update: list[str] = []
+    replace: list[str] = []
+    for field in managed_fields(rtype):
+        if field in computed and field not in want:
+            continue
+        if _filtered(rtype, field, a.get(field), want) == _filtered(rtype, field,
+                                                                   b.get(field), want):
+            continue
+        (replace if ALL in forcing or field in forcing else update).append(field)
+    return Diff(update=tuple(update), replace=tuple(replace))
+
+
+def effects(rtype: str, status: str | None) -> tuple[str, ...]:
+    """What an in-place update does besides changing settings, given the object's live
+    status (None when not read, as in an offline plan)."""
+    out = []
+    for effect in rules(rtype).get("update_effects", ()):
+        if status is None:
+            out.append(effect["unknown"])
+        elif status in effect["status"]:
+            out.append(effect["note"])
+    return tuple(out)
