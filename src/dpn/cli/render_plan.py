@@ -31,6 +31,8 @@ def _rows(plan: Any) -> list[tuple[str, str, str, str, str]]:
         drift = _drift_text(c)
         if drift:
             detail = f"{detail} ({drift})" if detail else f"({drift})"
+        for effect in getattr(c, "effects", ()):
+            detail = f"{detail}; {effect}" if detail else effect
         rows.append((action, c.key, c.type, c.name, detail))
     return rows
 

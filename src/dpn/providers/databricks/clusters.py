@@ -138,17 +138,22 @@ class ClusterProvider(DatabricksProvider):
                             lambda: cluster_observed(self.client.clusters.get(id).as_dict()))
 
     def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
-        """One paged ``clusters.list`` for all of them (stopping once all are found)."""
+        """One paged ``clusters.list`` for all of them (stopping once all are found), then
+        ``clusters.get`` for those the list lacks: a cluster terminated more than 30 days
+        ago drops out of the list while ``get`` still answers for 60 (databricks-sdk
+        ``ClustersAPI.list`` and ``get`` docstrings), so absent from the list is not gone."""
         if not ids:
             return {}
         wanted = set(ids)
-        found: dict[str, Observed] = {}
+        found: dict[str, Observed | None] = {}
         with edge("list", "clusters"):
             for c in self.client.clusters.list():
                 if c.cluster_id in wanted:
                     found[str(c.cluster_id)] = cluster_observed(c.as_dict())
                     if len(found) == len(wanted):
                         break
+        for i in wanted - set(found):
+            found[i] = self.read(i)
         return {i: found.get(i) for i in ids}
 
     def find(self, spec: Spec) -> Observed | None:
