@@ -53,9 +53,10 @@ def _rule_fields(node: Any) -> set[str]:
         out |= set(node.get(kind, ())) - {"*"}
     for pair in node.get("exclusive", ()):
         out |= set(pair)
-    for kind in ("fields", "items"):
+    for kind in ("fields", "items", "when_present"):
         for sub in node.get(kind, {}).values():
             out |= _rule_fields(sub)
+    out |= set(node.get("when_present", {}))
     return out
 
 

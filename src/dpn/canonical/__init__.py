@@ -19,6 +19,8 @@ lists them. A rule node (the type itself, an object field, or each item of a lis
   sorted by that key;
 - ``exclusive``: ``[[winner, loser], ...]``: when ``winner`` is present ``loser`` is dropped
   (a cluster's ``autoscale`` and ``num_workers``);
+- ``when_present``: ``{field: node}``, rules merged into this node's when ``field`` is set
+  (a job with ``git_source`` takes its tasks' files from Git by default);
 - top level only: ``replace`` (fields that cannot change in place, ``"*"`` for all),
   ``computed`` (fields the service fills in when the blueprint leaves them out: compared
   only when the blueprint sets them), ``platform_keys`` (``{map field: [prefixes]}``: keys
@@ -128,8 +130,22 @@ def _sort_key(key: str, item: Mapping[str, Any]) -> str:
     return str(item.get(key, ""))
 
 
+def _merged(node: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """``node`` with the rules of ``extra`` laid over it, nested nodes merged."""
+    out = dict(node)
+    for kind, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(out.get(kind), Mapping):
+            out[kind] = _merged(out[kind], value)
+        else:
+            out[kind] = value
+    return out
+
+
 def _node(value: dict[str, Any], node: Mapping[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in value.items() if v not in _EMPTY}
+    for name, extra in node.get("when_present", {}).items():
+        if name in out:
+            node = _merged(node, extra)
     for name, spellings in node.get("aliases", {}).items():
         if name in out and isinstance(out[name], str) and out[name] in spellings:
             out[name] = spellings[out[name]]
