@@ -19,7 +19,9 @@ from dpn.sandbox.emulator.store import Store
 from dpn.sandbox.faults import FaultRule
 from dpn.sandbox.middleware import Headers, StartResponse, read_body, status_line
 
-USER = "sandbox@dpn.local"
+# The caller: the user ``scim/v2/Me`` answers (scim.USER), so creator_user_name, owner,
+# created_by and a SINGLE_USER cluster's bound user are the one identity the token has.
+USER = "sandbox-user@dpn.local"
 _DEFAULT_CODES = {400: "INVALID_PARAMETER_VALUE", 401: "401", 403: "403", 404: "NOT_FOUND",
                   409: "RESOURCE_CONFLICT", 429: "REQUEST_LIMIT_EXCEEDED",
                   500: "INTERNAL_ERROR", 502: "BAD_GATEWAY", 503: "TEMPORARILY_UNAVAILABLE",
@@ -57,11 +59,17 @@ class Emulator:
     name = "dbx"
 
     def __init__(self, token: str, data_dir: Path | None = None,
-                 cluster_delay: float | None = None) -> None:
+                 cluster_delay: float | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
         from dpn.sandbox.emulator import catalog, clusters, jobs, scim, tables
 
         self.token = token
         self.store = Store(data_dir)
+        # The emulator's clock: ``clock`` (default: the wall clock) plus the offset that
+        # ``POST /_dpn/config {"advance_clock": seconds}`` moves forward, so tests reach
+        # "30 days after termination" without sleeping. The offset is stored with the
+        # objects (their timestamps are on this clock) and reset with them.
+        self._clock = clock or time.time
         delay = os.environ.get("DPN_SANDBOX_CLUSTER_DELAY", "0.3")
         self.cluster_delay = float(delay) if cluster_delay is None else cluster_delay
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
@@ -83,11 +91,29 @@ class Emulator:
     def reset(self) -> None:
         self.store.reset()
 
+    # --- the emulator's clock ---------------------------------------------------------
+    def now(self) -> float:
+        """Seconds since the epoch on the emulator's clock."""
+        return self._clock() + float(self.store.data.get("clock_offset", 0.0))
+
+    def now_ms(self) -> int:
+        return int(self.now() * 1000)
+
     def config(self, body: dict[str, Any]) -> dict[str, Any]:
-        """``/_dpn/config``: read or set ``cluster_delay`` (seconds PENDING->RUNNING)."""
+        """``/_dpn/config``: read or set ``cluster_delay`` (seconds PENDING->RUNNING);
+        ``advance_clock`` (seconds, >= 0) moves the emulator's clock forward, as if that
+        much time had passed. Answers the settings and ``now`` (epoch ms, emulator clock)."""
         if "cluster_delay" in body:
             self.cluster_delay = float(body["cluster_delay"])
-        return {"cluster_delay": self.cluster_delay}
+        if "advance_clock" in body:
+            step = float(body["advance_clock"])
+            if not step >= 0:  # also refuses NaN
+                raise ValueError("advance_clock must be a number of seconds >= 0")
+            with self.store.lock:
+                self.store.data["clock_offset"] = self.store.data.get("clock_offset", 0.0) + step
+                self.store.save()
+        return {"cluster_delay": self.cluster_delay,
+                "clock_offset": self.store.data.get("clock_offset", 0.0), "now": self.now_ms()}
 
     # --- WSGI -------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -143,10 +169,6 @@ class Emulator:
 
 
 # --- helpers shared by the API modules ------------------------------------------------
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 def require(request: Request, name: str, kind: type | tuple[type, ...] = str) -> Any:
     """A required field: 400 INVALID_PARAMETER_VALUE if missing, empty or of the wrong type."""
     from dpn.sandbox.emulator.errors import missing

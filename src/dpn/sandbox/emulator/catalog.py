@@ -14,7 +14,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from dpn.sandbox.emulator.app import USER, Request, check_type, now_ms, optional, page, require
+from dpn.sandbox.emulator.app import USER, Request, check_type, optional, page, require
 from dpn.sandbox.emulator.errors import ApiError, invalid, invalid_state, not_found
 
 if TYPE_CHECKING:
@@ -24,6 +24,69 @@ METASTORE_ID = "11111111-2222-3333-4444-555555555555"
 SYSTEM_SCHEMA = "information_schema"
 _NAME_RE = re.compile(r"^[^.\s/\x00-\x1f\x7f`]{1,255}$")
 FORMATS = {"DELTA", "PARQUET", "CSV", "JSON", "AVRO", "ORC", "TEXT"}
+
+# What UC fills into a catalog's or schema's ``properties`` when the create sets none
+# (absent or null; an explicit ``{}`` stays empty). The keys and values are the ones
+# UC populates: source: databricks/cli libs/testserver/catalogs.go CatalogsCreate and
+# schemas.go SchemasCreate ("Mirror UC: managed system defaults are populated when the
+# user sets none"), recorded against a real workspace in acceptance/bundle/resources/
+# {catalogs,schemas}/drift/managed_properties/output.txt; bundle/direct/dresources/
+# resources.yml treats properties['unity.catalog.managed.*.defaults.*'] as backend defaults.
+MANAGED_DEFAULT_PROPERTIES = {
+    "unity.catalog.managed.delta.defaults.delta.enableRowTracking": "true",
+    "unity.catalog.managed.iceberg.defaults.delta.feature.catalogManaged": "true",
+    "unity.catalog.managed.delta.defaults.defaultClusterByAuto": "true",
+    "unity.catalog.managed.delta.defaults.delta.checkpointPolicy": "v2",
+    "unity.catalog.managed.delta.defaults.delta.parquet.format.version": "2.12.0",
+    "unity.catalog.managed.delta.defaults.delta.parquet.format.version.afe.internal": "2.12.0",
+    "unity.catalog.managed.delta.defaults.delta.feature.catalogManaged": "supported",
+}
+
+
+def storage_url(value: str) -> str:
+    """A storage URL as UC stores it: every trailing slash stripped ("s3://b/p//" ->
+    "s3://b/p"), never below "scheme://host".
+
+    source: databricks/cli PR #5145 ("The UC API strips trailing slashes from
+    storage_location on create") and libs/testserver/volumes.go (strings.TrimRight(loc,
+    "/"), i.e. all of them, "to mimic UC API normalization"); PR #6622 / issue #6602 for
+    a catalog's storage_root (bundle/direct/bundle_plan.go shouldSkipNormalized compares
+    with TrimRight too); Unity Catalog OSS server utils/NormalizedURL.java
+    removeExtraSlashes ("Removing all trailing slashes"). terraform-provider-databricks
+    catalog/resource_catalog.go ucDirectoryPathSlashOnlySuppressDiff suppresses the
+    one-slash difference a config that ends in "/" then shows."""
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        return value.rstrip("/") or value
+    host, slash, path = rest.partition("/")
+    path = path.rstrip("/")
+    return f"{scheme}://{host}/{path}" if path else f"{scheme}://{host}"
+
+
+def managed_location(storage_root: str | None, kind: str, object_id: str) -> str | None:
+    """``storage_location`` of a catalog or schema with its own ``storage_root``: the full
+    path of its managed storage, ``<storage_root>/__unitystorage/<kind>/<id>``.
+    source: databricks-sdk CatalogInfo.storage_location ("Storage Location URL (full path)
+    for managed tables within catalog", next to storage_root "Storage root URL") and
+    SchemaInfo.storage_location; the path layout of Unity Catalog OSS FileOperations
+    createManagedCatalogDirectory / createManagedSchemaDirectory (FileOperationsTest:
+    "<root>/__unitystorage/catalogs/<id>", "<root>/__unitystorage/schemas/<id>").
+    Without a storage_root of its own the emulator reports none."""
+    if not storage_root:
+        return None
+    return f"{storage_root}/__unitystorage/{kind}/{object_id}"
+
+
+def initial_properties(request: Request) -> dict[str, Any]:
+    """A create's ``properties``: as sent, or UC's managed defaults when none was sent
+    (see MANAGED_DEFAULT_PROPERTIES)."""
+    properties = optional(request, "properties", dict)
+    if properties is None:
+        return dict(MANAGED_DEFAULT_PROPERTIES)
+    for key, value in properties.items():
+        if not isinstance(value, str):
+            raise invalid(f"Invalid value for 'properties.{key}': expected a string.")
+    return dict(properties)
 
 
 def _name(value: Any, field: str = "name") -> str:
@@ -41,8 +104,8 @@ def _split(full_name: str, parts: int, kind: str) -> list[str]:
     return [_name(n) for n in names]
 
 
-def _stamp(obj: dict[str, Any], created: bool) -> dict[str, Any]:
-    ts = now_ms()
+def _stamp(emu: Emulator, obj: dict[str, Any], created: bool) -> dict[str, Any]:
+    ts = emu.now_ms()
     if created:
         obj.update(created_at=ts, created_by=USER, owner=obj.get("owner") or USER)
     obj.update(updated_at=ts, updated_by=USER, metastore_id=METASTORE_ID)
@@ -74,9 +137,9 @@ def _table(emu: Emulator, full_name: str) -> dict[str, Any]:
     return table
 
 
-def _new_schema(catalog: str, name: str, comment: str | None, properties: dict[str, Any],
-                owner: str | None = None) -> dict[str, Any]:
-    return _stamp({"name": name, "catalog_name": catalog, "full_name": f"{catalog}.{name}",
+def _new_schema(emu: Emulator, catalog: str, name: str, comment: str | None,
+                properties: dict[str, Any], owner: str | None = None) -> dict[str, Any]:
+    return _stamp(emu, {"name": name, "catalog_name": catalog, "full_name": f"{catalog}.{name}",
                    "comment": comment, "properties": properties, "owner": owner,
                    "catalog_type": "MANAGED_CATALOG", "schema_id": str(uuid.uuid4()),
                    "browse_only": False}, created=True)
@@ -100,21 +163,26 @@ def _listing(items: list[dict[str, Any]], request: Request, key: str, default: i
 def create_catalog(emu: Emulator, request: Request) -> dict[str, Any]:
     name = _name(require(request, "name"))
     comment = optional(request, "comment", str)
-    properties = optional(request, "properties", dict, {})
+    properties = initial_properties(request)
     storage_root = optional(request, "storage_root", str)
+    if storage_root:
+        storage_root = storage_url(storage_root)
+    catalog_id = str(uuid.uuid4())
     with emu.store.lock:
         if name in emu.store["catalogs"]:
             raise ApiError(400, "CATALOG_ALREADY_EXISTS", f"Catalog '{name}' already exists")
-        catalog = _stamp({"name": name, "full_name": name, "comment": comment,
-                          "properties": properties, "storage_root": storage_root,
-                          "storage_location": storage_root, "catalog_type": "MANAGED_CATALOG",
-                          "isolation_mode": "OPEN", "id": str(uuid.uuid4()),
-                          "securable_type": "CATALOG", "browse_only": False}, created=True)
+        catalog = _stamp(emu, {
+            "name": name, "full_name": name, "comment": comment, "properties": properties,
+            "storage_root": storage_root or None,
+            "storage_location": managed_location(storage_root, "catalogs", catalog_id),
+            "catalog_type": "MANAGED_CATALOG", "isolation_mode": "OPEN", "id": catalog_id,
+            "securable_type": "CATALOG", "browse_only": False}, created=True)
         emu.store["catalogs"][name] = catalog
         emu.store["schemas"][f"{name}.default"] = _new_schema(
-            name, "default", "Default schema (auto-created)", {})
+            emu, name, "default", "Default schema (auto-created)", {})
         emu.store["schemas"][f"{name}.{SYSTEM_SCHEMA}"] = _new_schema(
-            name, SYSTEM_SCHEMA, "Information schema (auto-created)", {}, owner="System user")
+            emu, name, SYSTEM_SCHEMA, "Information schema (auto-created)", {},
+            owner="System user")
         emu.store.save()
         return _drop_none(copy.deepcopy(catalog))
 
@@ -133,8 +201,8 @@ def list_catalogs(emu: Emulator, request: Request) -> dict[str, Any]:
 def update_catalog(emu: Emulator, request: Request, name: str) -> dict[str, Any]:
     with emu.store.lock:
         catalog = _catalog(emu, name)
-        _apply_update(catalog, request, ("comment", "owner", "isolation_mode",
-                                         "enable_predictive_optimization"))
+        _apply_update(emu, catalog, request, ("comment", "owner", "isolation_mode",
+                                              "enable_predictive_optimization"))
         new_name = optional(request, "new_name", str)
         if new_name and _name(new_name) != catalog["name"]:
             new_name = _name(new_name)
@@ -146,13 +214,25 @@ def update_catalog(emu: Emulator, request: Request, name: str) -> dict[str, Any]
         return _drop_none(copy.deepcopy(catalog))
 
 
-def _apply_update(obj: dict[str, Any], request: Request, fields: tuple[str, ...]) -> None:
+def _apply_update(emu: Emulator, obj: dict[str, Any], request: Request,
+                  fields: tuple[str, ...]) -> None:
+    """A PATCH: each field sent replaces the stored one. ``properties`` is replaced as a
+    whole, never merged: source: databricks/cli libs/testserver/catalogs.go
+    CatalogsUpdate (existing.Properties = updateRequest.Properties) and
+    terraform-provider-databricks catalog/resource_catalog.go Update, which sends the
+    whole map from the configuration (so a key left out of it is removed). The managed
+    defaults are not re-added. Storage paths are not updatable here (the SDK's
+    CatalogsAPI.update / SchemasAPI.update take no storage_root), so nothing to strip."""
     for field in fields:
         if request.body.get(field) is not None:
             obj[field] = check_type(field, request.body[field], str)
     if request.body.get("properties") is not None:
-        obj["properties"] = check_type("properties", request.body["properties"], dict)
-    _stamp(obj, created=False)
+        properties = check_type("properties", request.body["properties"], dict)
+        for key, value in properties.items():
+            if not isinstance(value, str):
+                raise invalid(f"Invalid value for 'properties.{key}': expected a string.")
+        obj["properties"] = dict(properties)
+    _stamp(emu, obj, created=False)
 
 
 def _rename_catalog(emu: Emulator, old: str, new: str) -> None:
@@ -190,15 +270,19 @@ def create_schema(emu: Emulator, request: Request) -> dict[str, Any]:
     name = _name(require(request, "name"))
     catalog_name = _name(require(request, "catalog_name"), "catalog_name")
     comment = optional(request, "comment", str)
-    properties = optional(request, "properties", dict, {})
+    properties = initial_properties(request)
     storage_root = optional(request, "storage_root", str)
+    if storage_root:
+        storage_root = storage_url(storage_root)
     with emu.store.lock:
         _catalog(emu, catalog_name)
         key = f"{catalog_name}.{name}"
         if key in emu.store["schemas"]:
             raise ApiError(400, "SCHEMA_ALREADY_EXISTS", f"Schema '{name}' already exists")
-        schema = _new_schema(catalog_name, name, comment, properties)
-        schema["storage_root"] = storage_root
+        schema = _new_schema(emu, catalog_name, name, comment, properties)
+        schema["storage_root"] = storage_root or None
+        schema["storage_location"] = managed_location(storage_root, "schemas",
+                                                       schema["schema_id"])
         emu.store["schemas"][key] = schema
         emu.store.save()
         return _drop_none(copy.deepcopy(schema))
@@ -222,7 +306,8 @@ def update_schema(emu: Emulator, request: Request, full_name: str) -> dict[str, 
         schema = _schema(emu, full_name)
         if schema["name"] == SYSTEM_SCHEMA:
             raise invalid(f"Cannot modify system schema '{schema['full_name']}'.")
-        _apply_update(schema, request, ("comment", "owner", "enable_predictive_optimization"))
+        _apply_update(emu, schema, request, ("comment", "owner",
+                                             "enable_predictive_optimization"))
         new_name = optional(request, "new_name", str)
         if new_name and _name(new_name) != schema["name"]:
             new_name, old_key = _name(new_name), schema["full_name"]

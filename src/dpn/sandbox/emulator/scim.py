@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from dpn.sandbox.emulator.app import USER as USER_NAME
+
 USER = {
     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
     "id": "7000000000000001",
-    "userName": "sandbox-user@dpn.local",
+    "userName": USER_NAME,
     "displayName": "Sandbox User",
     "active": True,
-    "emails": [{"value": "sandbox-user@dpn.local", "type": "work", "primary": True}],
+    "emails": [{"value": USER_NAME, "type": "work", "primary": True}],
 }
 
 

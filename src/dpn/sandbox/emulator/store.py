@@ -29,6 +29,7 @@ class Store:
         with self.lock:
             self.data = {name: {} for name in COLLECTIONS}
             self.data["next_job_id"] = 1001
+            self.data["clock_offset"] = 0.0
             if save:
                 self.save()
 
@@ -53,6 +54,8 @@ class Store:
                 self.data[name] = loaded[name]
         if isinstance(loaded.get("next_job_id"), int):
             self.data["next_job_id"] = loaded["next_job_id"]
+        if isinstance(loaded.get("clock_offset"), int | float):
+            self.data["clock_offset"] = float(loaded["clock_offset"])
 
     def save(self) -> None:
         """Write the state atomically (temporary file, rename)."""

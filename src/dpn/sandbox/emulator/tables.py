@@ -19,6 +19,7 @@ from dpn.sandbox.emulator.catalog import (
     _split,
     _stamp,
     _table,
+    storage_url,
 )
 from dpn.sandbox.emulator.errors import ApiError, invalid, missing
 
@@ -72,6 +73,18 @@ def _columns(value: Any) -> list[dict[str, Any]]:
     return out
 
 
+def delta_properties(commit_ms: int) -> dict[str, str]:
+    """The ``delta.*`` table properties UC reports for a Delta table, beside the user's
+    own (which win on a clash). A new table's protocol is reader 1 / writer 2: source:
+    Delta Lake docs "Table protocol versioning" (spark.databricks.delta.properties.
+    defaults.minReaderVersion = 1, minWriterVersion = 2, the defaults); the keys are the
+    ones UC's TableInfo.properties carries, e.g. terraform-provider-databricks
+    catalog/resource_sql_table_test.go ("delta.lastCommitTimestamp",
+    "delta.minWriterVersion") and sql/sql_table_test.go ("delta.minReaderVersion")."""
+    return {"delta.lastCommitTimestamp": str(commit_ms), "delta.minReaderVersion": "1",
+            "delta.minWriterVersion": "2"}
+
+
 def create_table(emu: Emulator, request: Request) -> dict[str, Any]:
     name = _name(require(request, "name"))
     catalog_name = _name(require(request, "catalog_name"), "catalog_name")
@@ -86,8 +99,12 @@ def create_table(emu: Emulator, request: Request) -> dict[str, Any]:
     location = require(request, "storage_location")
     if "://" not in location:
         raise invalid(f"Invalid storage_location '{location}': expected a URL like s3://...")
+    location = storage_url(location)  # trailing slashes stripped, as UC does
     columns = _columns(request.body.get("columns") or [])
     properties = optional(request, "properties", dict, {})
+    for key, value in properties.items():
+        if not isinstance(value, str):
+            raise invalid(f"Invalid value for 'properties.{key}': expected a string.")
     comment = optional(request, "comment", str)
     with emu.store.lock:
         schema = _schema(emu, f"{catalog_name}.{schema_name}")
@@ -96,12 +113,15 @@ def create_table(emu: Emulator, request: Request) -> dict[str, Any]:
         full_name = f"{catalog_name}.{schema_name}.{name}"
         if full_name in emu.store["tables"]:
             raise ApiError(400, "TABLE_ALREADY_EXISTS", f"Table '{full_name}' already exists")
-        table = _stamp({"name": name, "catalog_name": catalog_name, "schema_name": schema_name,
-                        "full_name": full_name, "table_type": table_type,
-                        "data_source_format": data_source_format, "columns": columns,
-                        "storage_location": location, "properties": properties,
-                        "comment": comment, "table_id": str(uuid.uuid4()),
-                        "securable_type": "TABLE", "browse_only": False}, created=True)
+        table = _stamp(emu, {
+            "name": name, "catalog_name": catalog_name, "schema_name": schema_name,
+            "full_name": full_name, "table_type": table_type,
+            "data_source_format": data_source_format, "columns": columns,
+            "storage_location": location, "properties": properties, "comment": comment,
+            "table_id": str(uuid.uuid4()), "securable_type": "TABLE", "browse_only": False},
+            created=True)
+        if data_source_format == "DELTA":
+            table["properties"] = {**delta_properties(table["created_at"]), **properties}
         emu.store["tables"][full_name] = table
         emu.store.save()
         return _drop_none(copy.deepcopy(table))
@@ -143,7 +163,7 @@ def update_table(emu: Emulator, request: Request, full_name: str) -> dict[str, A
         owner = optional(request, "owner", str)
         if owner:
             table["owner"] = owner
-            _stamp(table, created=False)
+            _stamp(emu, table, created=False)
             emu.store.save()
     return {}
 
