@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from dpn.canonical import canonical, diff
 from dpn.errors import (
     AlreadyExists,
     InvalidRequest,
@@ -21,7 +22,7 @@ from dpn.errors import (
 )
 from dpn.model import GLUE_DATABASE, GLUE_TABLE, KEY_TAG, S3_BUCKET, STACK_TAG
 from dpn.providers.aws import build
-from dpn.providers.base import Provider, Spec
+from dpn.providers.base import Observed, Provider, Spec
 from dpn.sandbox.faults import FaultClient
 from dpn.settings import PlatformSettings
 
@@ -88,6 +89,20 @@ def table_spec(name: str, fmt: str | None = "parquet", **extra: Any) -> Spec:
     return spec(GLUE_TABLE, name, name, **props)
 
 
+def converged(observed: Observed, want: Spec) -> None:
+    """What was read back is what was asked, in canonical form (the planner sees no-op)."""
+    assert canonical(want.type, observed.props) == canonical(want.type, want.props), (
+        observed.props)
+    assert not diff(want.type, observed.props, want.props).changed
+
+
+def writes(faults: FaultClient) -> list[str]:
+    """The mutating calls the front saw since its log was cleared."""
+    return [r["operation"] for r in faults.requests()
+            if r["operation"].startswith(("Put", "Delete", "Create", "Update", "Tag", "Untag",
+                                          "BatchDelete"))]
+
+
 # -- S3 ------------------------------------------------------------------------------
 
 
@@ -104,7 +119,7 @@ def test_bucket_create_read_diff_clean(aws_url: str, faults: FaultClient, raw: A
     assert made.props["encryption"] == "AES256"
     assert made.props["block_public_access"] is True
     assert made.owned_by(STACK, "landing")
-    assert not s3p.diff(made.props, want.props).changed
+    converged(made, want)
     read = s3p.read(made.id)
     assert read is not None and read.props == made.props
     location = raw.s3.get_bucket_location(Bucket=made.id).get("LocationConstraint")
@@ -125,7 +140,7 @@ def test_bucket_kms_and_options_off(aws: dict[str, Provider], raw: Any) -> None:
     assert made.props["encryption"] == "aws:kms"
     assert made.props["kms_key_id"] == "arn:aws:kms:eu-west-1:123:key/abc"
     assert made.props["block_public_access"] is False
-    assert not s3p.diff(made.props, want.props).changed
+    converged(made, want)
     assert "Status" not in raw.s3.get_bucket_versioning(Bucket=made.id)
 
 
@@ -139,7 +154,7 @@ def test_bucket_update_applies_only_what_differs(aws: dict[str, Provider],
     writes = [r["operation"] for r in faults.requests()
               if r["operation"].startswith(("Put", "Delete"))]
     assert writes == []
-    assert not s3p.diff(same.props, want.props).changed
+    converged(same, want)
     changed = spec(S3_BUCKET, "landing", want.name, versioning=False,
                    tags={"team": "data"})
     faults.clear_requests()
@@ -149,7 +164,7 @@ def test_bucket_update_applies_only_what_differs(aws: dict[str, Provider],
     assert sorted(writes) == ["PutBucketTagging", "PutBucketVersioning"]
     assert after.props["versioning"] is False
     assert after.tags["team"] == "data"
-    assert not s3p.diff(after.props, changed.props).changed
+    converged(after, changed)
     restored = s3p.update(want.name, Spec(key="landing", type=S3_BUCKET, name=want.name,
                                           props=same.props))
     assert restored.props == same.props
@@ -194,7 +209,7 @@ def test_bucket_read_many_lists_once(aws: dict[str, Provider], faults: FaultClie
     ops = [r["operation"] for r in faults.requests()]
     assert ops.count("ListBuckets") == 1
     assert "HeadBucket" not in ops
-    assert len(ops) == 1 + 4 * 3
+    assert len(ops) == 1 + 6 * 3
 
 
 def test_bucket_create_cleans_up_after_a_later_step_fails(aws: dict[str, Provider],
@@ -222,6 +237,158 @@ def test_bucket_create_500_after_effect_is_undone(aws: dict[str, Provider],
     assert s3p.read("acme-dev-lake-raw-landing") is None
 
 
+RULES: list[dict[str, Any]] = [
+    {"id": "tmp", "prefix": "tmp/", "expiration_days": 7, "abort_incomplete_multipart_days": 2},
+    {"id": "archive", "prefix": "archive/",
+     "transitions": [{"days": 90, "storage_class": "GLACIER"},
+                     {"days": 30, "storage_class": "STANDARD_IA"}],
+     "noncurrent_expiration_days": 60},
+]
+RULES_V2: list[dict[str, Any]] = [
+    {"id": "archive", "prefix": "archive/", "enabled": False,
+     "transitions": [{"days": 60, "storage_class": "GLACIER_IR"}]},
+    {"id": "all", "expiration_days": 365},
+]
+
+
+def raw_rules(s3: Any, bucket: str) -> list[dict[str, Any]]:
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    return sorted(rules, key=lambda r: r["ID"])
+
+
+def test_bucket_lifecycle_rules_round_trip(aws: dict[str, Provider], raw: Any,
+                                           faults: FaultClient) -> None:
+    s3p = aws[S3_BUCKET]
+    want = spec(S3_BUCKET, "landing", "acme-dev-lake-raw-landing", lifecycle_rules=RULES)
+    made = s3p.create(want)
+    assert raw_rules(raw.s3, made.id) == [
+        {"ID": "archive", "Status": "Enabled", "Filter": {"Prefix": "archive/"},
+         "Transitions": [{"Days": 30, "StorageClass": "STANDARD_IA"},
+                         {"Days": 90, "StorageClass": "GLACIER"}],
+         "NoncurrentVersionExpiration": {"NoncurrentDays": 60}},
+        {"ID": "tmp", "Status": "Enabled", "Filter": {"Prefix": "tmp/"},
+         "Expiration": {"Days": 7},
+         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 2}}]
+    converged(made, want)
+    read = s3p.read(made.id)
+    assert read is not None
+    converged(read, want)
+    faults.clear_requests()
+    s3p.update(made.id, want)
+    assert writes(faults) == []
+
+    changed = spec(S3_BUCKET, "landing", made.id, lifecycle_rules=RULES_V2)
+    after = s3p.update(made.id, changed)
+    assert raw_rules(raw.s3, made.id) == [
+        {"ID": "all", "Status": "Enabled", "Filter": {"Prefix": ""},
+         "Expiration": {"Days": 365}},
+        {"ID": "archive", "Status": "Disabled", "Filter": {"Prefix": "archive/"},
+         "Transitions": [{"Days": 60, "StorageClass": "GLACIER_IR"}]}]
+    converged(after, changed)
+
+    state = canonical(S3_BUCKET, after.props)
+    raw.s3.put_bucket_lifecycle_configuration(Bucket=made.id, LifecycleConfiguration={
+        "Rules": [{"ID": "all", "Status": "Enabled", "Filter": {"Prefix": ""},
+                   "Expiration": {"Days": 30}}]})
+    live = s3p.read(made.id)
+    assert live is not None
+    assert diff(S3_BUCKET, state, live.props, asked=changed.props).fields == (
+        "lifecycle_rules",)
+
+    none = spec(S3_BUCKET, "landing", made.id)
+    faults.clear_requests()
+    cleared = s3p.update(made.id, none)
+    assert writes(faults) == ["DeleteBucketLifecycleConfiguration"]
+    converged(cleared, none)
+    with pytest.raises(Exception, match="NoSuchLifecycleConfiguration"):
+        raw.s3.get_bucket_lifecycle_configuration(Bucket=made.id)
+
+
+def test_bucket_lifecycle_keeps_what_dpn_does_not_manage(aws: dict[str, Provider],
+                                                         raw: Any) -> None:
+    """A rule edited outside dpn with a tag filter and noncurrent-version transitions
+    (outside dpn's vocabulary) keeps them when dpn updates the rule."""
+    s3p = aws[S3_BUCKET]
+    want = spec(S3_BUCKET, "landing", "acme-dev-lake-raw-landing", lifecycle_rules=RULES)
+    made = s3p.create(want)
+    rules = raw_rules(raw.s3, made.id)
+    rules[0]["Filter"] = {"And": {"Prefix": "archive/",
+                                  "Tags": [{"Key": "class", "Value": "cold"}]}}
+    rules[0]["NoncurrentVersionTransitions"] = [{"NoncurrentDays": 10,
+                                                 "StorageClass": "GLACIER"}]
+    raw.s3.put_bucket_lifecycle_configuration(Bucket=made.id,
+                                              LifecycleConfiguration={"Rules": rules})
+    seen = s3p.read(made.id)
+    assert seen is not None
+    converged(seen, want)  # outside dpn's vocabulary: not a difference
+    changed = spec(S3_BUCKET, "landing", made.id, lifecycle_rules=[
+        {**RULES[1], "noncurrent_expiration_days": 90}, RULES[0]])
+    after = s3p.update(made.id, changed)
+    converged(after, changed)
+    archive = raw_rules(raw.s3, made.id)[0]
+    assert archive["Filter"] == {"And": {"Prefix": "archive/",
+                                         "Tags": [{"Key": "class", "Value": "cold"}]}}
+    assert archive["NoncurrentVersionTransitions"] == [{"NoncurrentDays": 10,
+                                                        "StorageClass": "GLACIER"}]
+    assert archive["NoncurrentVersionExpiration"] == {"NoncurrentDays": 90}
+
+
+def test_bucket_object_ownership_round_trip(aws: dict[str, Provider], raw: Any,
+                                            faults: FaultClient) -> None:
+    s3p = aws[S3_BUCKET]
+
+    def ownership(bucket: str) -> str:
+        rules = raw.s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]
+        return str(rules["Rules"][0]["ObjectOwnership"])
+
+    default = spec(S3_BUCKET, "a", "acme-dev-lake-raw-default")
+    made = s3p.create(default)
+    assert ownership(made.id) == "BucketOwnerEnforced"
+    assert made.props["object_ownership"] == "BucketOwnerEnforced"
+    converged(made, default)
+
+    want = spec(S3_BUCKET, "b", "acme-dev-lake-raw-writer", object_ownership="ObjectWriter")
+    made = s3p.create(want)
+    assert ownership(made.id) == "ObjectWriter"
+    converged(made, want)
+    changed = spec(S3_BUCKET, "b", made.id, object_ownership="BucketOwnerPreferred")
+    faults.clear_requests()
+    after = s3p.update(made.id, changed)
+    assert writes(faults) == ["PutBucketOwnershipControls"]
+    assert ownership(made.id) == "BucketOwnerPreferred"
+    converged(after, changed)
+
+    state = canonical(S3_BUCKET, after.props)
+    raw.s3.put_bucket_ownership_controls(Bucket=made.id, OwnershipControls={
+        "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+    live = s3p.read(made.id)
+    assert live is not None
+    assert diff(S3_BUCKET, state, live.props, asked=changed.props).fields == (
+        "object_ownership",)
+    # no ownership controls at all (a bucket from before 2023) is S3's ObjectWriter
+    raw.s3.delete_bucket_ownership_controls(Bucket=made.id)
+    live = s3p.read(made.id)
+    assert live is not None and live.props["object_ownership"] == "ObjectWriter"
+
+
+def test_bucket_made_outside_dpn_reads_and_updates(aws: dict[str, Provider], raw: Any,
+                                                   faults: FaultClient) -> None:
+    """A bare bucket (no encryption rule, no ownership controls, no lifecycle, no tags)
+    reads without error; an update sets what differs and keeps nothing stale."""
+    s3p = aws[S3_BUCKET]
+    raw.s3.create_bucket(Bucket="acme-dev-lake-raw-bare")
+    seen = s3p.read("acme-dev-lake-raw-bare")
+    assert seen is not None
+    assert seen.props["object_ownership"] == "ObjectWriter"
+    assert "encryption" not in seen.props and "lifecycle_rules" not in seen.props
+    want = spec(S3_BUCKET, "bare", "acme-dev-lake-raw-bare", lifecycle_rules=RULES[:1])
+    after = s3p.update(seen.id, want)
+    converged(after, want)
+    faults.clear_requests()
+    s3p.update(seen.id, want)
+    assert writes(faults) == []
+
+
 # -- Glue databases ------------------------------------------------------------------
 
 
@@ -236,7 +403,7 @@ def test_database_lifecycle(aws: dict[str, Provider], raw: Any) -> None:
     assert made.attrs["uri"] == "s3://acme-dev-lake-raw-landing/sales/"
     assert made.attrs["full_name"] == made.attrs["id"] == "dev_sales_raw"
     assert made.owned_by(STACK, "sales_db")
-    assert not gdb.diff(made.props, want.props).changed
+    converged(made, want)
     with pytest.raises(AlreadyExists):
         gdb.create(want)
     found = gdb.find(want)
@@ -244,7 +411,7 @@ def test_database_lifecycle(aws: dict[str, Provider], raw: Any) -> None:
     changed = spec(GLUE_DATABASE, "sales_db", "dev_sales_raw", description="Sales v2",
                    parameters={}, tags={"cost_center": "cc-2", "team": "x"})
     after = gdb.update("dev_sales_raw", changed)
-    assert not gdb.diff(after.props, changed.props).changed
+    converged(after, changed)
     assert after.tags["cost_center"] == "cc-2" and "location_uri" not in after.props
     back = gdb.update("dev_sales_raw", Spec("sales_db", GLUE_DATABASE, "dev_sales_raw",
                                             made.props))
@@ -297,7 +464,7 @@ def test_table_format_round_trip(aws: dict[str, Provider], raw: Any, fmt: str | 
     assert made.attrs["uri"] == want.props["location"]
     assert made.props.get("format") == fmt
     assert made.owned_by(STACK, "orders")
-    assert not gtab.diff(made.props, want.props).changed, made.props
+    converged(made, want)
     table = raw.glue.get_table(DatabaseName="dev_sales_raw", Name="orders")["Table"]
     assert table["TableType"] == "EXTERNAL_TABLE"
     assert table["Parameters"]["EXTERNAL"] == "TRUE"
@@ -322,8 +489,8 @@ def test_table_update_and_delete(aws: dict[str, Provider], faults: FaultClient) 
                          parameters={"quality": "silver"})
     after = gtab.update(made.id, changed)
     assert after.props["format"] == "orc"
-    assert after.props["columns"] == [{"name": "order_id", "type": "string"}]
-    assert not gtab.diff(after.props, changed.props).changed
+    assert after.props["columns"] == [{"name": "order_id", "type": "string", "nullable": True}]
+    converged(after, changed)
     back = gtab.update(made.id, Spec("orders", GLUE_TABLE, "orders", made.props))
     assert back.props == made.props
     gtab.delete(made.id)
@@ -353,6 +520,231 @@ def test_table_read_many_per_database(aws: dict[str, Provider], faults: FaultCli
     ops = [r["operation"] for r in faults.requests()]
     # one GetTables page per database (4 live + the missing one), nothing per table
     assert ops == ["GetTables"] * 5
+
+
+def raw_table(glue: Any, name: str = "orders") -> dict[str, Any]:
+    table: dict[str, Any] = glue.get_table(DatabaseName="dev_sales_raw", Name=name)["Table"]
+    return table
+
+
+def outside_update(glue: Any, table: dict[str, Any]) -> None:
+    """UpdateTable through boto3 with ``table`` (a GetTable answer, edited)."""
+    keep = ("Name", "Description", "Owner", "Retention", "StorageDescriptor",
+            "PartitionKeys", "ViewOriginalText", "ViewExpandedText", "TableType",
+            "Parameters", "TargetTable")
+    glue.update_table(DatabaseName="dev_sales_raw",
+                      TableInput={k: v for k, v in table.items() if k in keep})
+
+
+OPEN_CSV = "org.apache.hadoop.hive.serde2.OpenCSVSerde"
+LAZY = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
+
+
+def test_table_serde_round_trip(aws: dict[str, Provider], raw: Any,
+                                faults: FaultClient) -> None:
+    aws[GLUE_DATABASE].create(spec(GLUE_DATABASE, "sales_db", "dev_sales_raw"))
+    gtab = aws[GLUE_TABLE]
+    serde = {"library": OPEN_CSV, "parameters": {"separatorChar": ";", "quoteChar": "'"}}
+    want = table_spec("orders", "csv", serde=serde)
+    made = gtab.create(want)
+    info = raw_table(raw.glue)["StorageDescriptor"]["SerdeInfo"]
+    assert info == {"SerializationLibrary": OPEN_CSV, "Parameters": serde["parameters"]}
+    assert made.props["serde"] == serde and made.props["format"] == "csv"
+    converged(made, want)
+    read = gtab.read(made.id)
+    assert read is not None
+    converged(read, want)
+
+    serde2 = {"library": LAZY, "parameters": {"field.delim": "|"}}
+    changed = table_spec("orders", "csv", serde=serde2)
+    after = gtab.update(made.id, changed)
+    info = raw_table(raw.glue)["StorageDescriptor"]["SerdeInfo"]
+    assert info == {"SerializationLibrary": LAZY, "Parameters": {"field.delim": "|"}}
+    converged(after, changed)
+    faults.clear_requests()
+    gtab.update(made.id, changed)
+    assert writes(faults) == []
+
+    state = canonical(GLUE_TABLE, after.props)
+    table = raw_table(raw.glue)
+    table["StorageDescriptor"]["SerdeInfo"]["Parameters"] = {"field.delim": "\t"}
+    outside_update(raw.glue, table)
+    live = gtab.read(made.id)
+    assert live is not None
+    assert diff(GLUE_TABLE, state, live.props, asked=changed.props).fields == ("serde",)
+
+    plain = table_spec("orders", "csv")  # back to the format's own SerDe
+    back = gtab.update(made.id, plain)
+    assert "serde" not in back.props
+    info = raw_table(raw.glue)["StorageDescriptor"]["SerdeInfo"]
+    assert info["SerializationLibrary"] == LAZY
+    assert info["Parameters"] == {"field.delim": ",", "serialization.format": ","}
+    converged(back, plain)
+
+
+def test_table_serde_that_would_not_read_back_is_refused(aws: dict[str, Provider]) -> None:
+    aws[GLUE_DATABASE].create(spec(GLUE_DATABASE, "sales_db", "dev_sales_raw"))
+    with pytest.raises(InvalidRequest, match="JSON SerDe"):
+        aws[GLUE_TABLE].create(table_spec("orders", "json", serde={"library": LAZY}))
+    assert aws[GLUE_TABLE].read("dev_sales_raw.orders") is None
+
+
+def test_table_storage_parameters_round_trip(aws: dict[str, Provider], raw: Any,
+                                             faults: FaultClient) -> None:
+    aws[GLUE_DATABASE].create(spec(GLUE_DATABASE, "sales_db", "dev_sales_raw"))
+    gtab = aws[GLUE_TABLE]
+    want = table_spec("orders", "orc", storage_parameters={"orc.compress": "ZLIB"})
+    made = gtab.create(want)
+    assert raw_table(raw.glue)["StorageDescriptor"]["Parameters"] == {"orc.compress": "ZLIB"}
+    converged(made, want)
+    changed = table_spec("orders", "orc", storage_parameters={"orc.compress": "SNAPPY",
+                                                              "orc.stripe.size": "64"})
+    after = gtab.update(made.id, changed)
+    assert raw_table(raw.glue)["StorageDescriptor"]["Parameters"] == {
+        "orc.compress": "SNAPPY", "orc.stripe.size": "64"}
+    converged(after, changed)
+    state = canonical(GLUE_TABLE, after.props)
+    table = raw_table(raw.glue)
+    table["StorageDescriptor"]["Parameters"] = {"orc.compress": "NONE"}
+    outside_update(raw.glue, table)
+    live = gtab.read(made.id)
+    assert live is not None
+    assert diff(GLUE_TABLE, state, live.props, asked=changed.props).fields == (
+        "storage_parameters",)
+    restored = gtab.update(made.id, changed)
+    converged(restored, changed)
+
+
+def test_table_type_and_nullable_round_trip(aws: dict[str, Provider], raw: Any,
+                                            faults: FaultClient) -> None:
+    """table_type EXTERNAL_TABLE written out and the columns' nullable are sent, read
+    back, compare equal to their defaults, and a change outside dpn shows."""
+    aws[GLUE_DATABASE].create(spec(GLUE_DATABASE, "sales_db", "dev_sales_raw"))
+    gtab = aws[GLUE_TABLE]
+    want = table_spec("orders", table_type="EXTERNAL_TABLE",
+                      columns=[{"name": "order_id", "type": "bigint", "nullable": False},
+                               {"name": "amount", "type": "decimal(10,2)"}])
+    made = gtab.create(want)
+    table = raw_table(raw.glue)
+    assert table["TableType"] == "EXTERNAL_TABLE"
+    assert [c["Parameters"]["nullable"] for c in table["StorageDescriptor"]["Columns"]] == [
+        "false", "true"]
+    assert made.props["table_type"] == "EXTERNAL_TABLE"
+    converged(made, want)
+    implicit = table_spec("orders", columns=[
+        {"name": "order_id", "type": "bigint", "nullable": False},
+        {"name": "amount", "type": "decimal(10,2)", "nullable": True}])
+    converged(made, implicit)
+    faults.clear_requests()
+    gtab.update(made.id, implicit)
+    assert writes(faults) == []
+
+    nullable = table_spec("orders", table_type="EXTERNAL_TABLE",
+                          columns=[{"name": "order_id", "type": "bigint"},
+                                   {"name": "amount", "type": "decimal(10,2)",
+                                    "nullable": False}])
+    after = gtab.update(made.id, nullable)
+    converged(after, nullable)
+    state = canonical(GLUE_TABLE, after.props)
+    table = raw_table(raw.glue)
+    table["StorageDescriptor"]["Columns"][1]["Parameters"] = {"nullable": "true"}
+    outside_update(raw.glue, table)
+    live = gtab.read(made.id)
+    assert live is not None
+    assert diff(GLUE_TABLE, state, live.props, asked=nullable.props).fields == ("columns",)
+
+    view = table_spec("orders", table_type="VIRTUAL_VIEW")
+    as_view = gtab.update(made.id, view)
+    table = raw_table(raw.glue)
+    assert table["TableType"] == "VIRTUAL_VIEW" and "EXTERNAL" not in table["Parameters"]
+    converged(as_view, view)
+
+
+def test_table_update_keeps_what_dpn_does_not_manage(aws: dict[str, Provider], raw: Any,
+                                                     faults: FaultClient) -> None:
+    aws[GLUE_DATABASE].create(spec(GLUE_DATABASE, "sales_db", "dev_sales_raw"))
+    gtab = aws[GLUE_TABLE]
+    want = table_spec("orders", storage_parameters={"mine": "1"})
+    made = gtab.create(want)
+    table = raw_table(raw.glue)
+    table.update({"Owner": "alice", "Retention": 30, "ViewOriginalText": "/* kept */",
+                  "TargetTable": {"CatalogId": "123456789012", "DatabaseName": "other",
+                                  "Name": "orders"}})
+    table["Parameters"]["numRows"] = "1000"  # added by a crawler
+    sd = table["StorageDescriptor"]
+    sd.update({"BucketColumns": ["order_id"], "NumberOfBuckets": 4,
+               "SortColumns": [{"Column": "order_id", "SortOrder": 1}],
+               "Parameters": {"mine": "1", "recordCount": "1000"}})
+    sd["SerdeInfo"]["Name"] = "parquet-serde"
+    sd["Columns"][0]["Parameters"]["comment.source"] = "upstream"
+    outside_update(raw.glue, table)
+    seen = gtab.read(made.id)
+    assert seen is not None
+    faults.clear_requests()
+    gtab.update(made.id, want)  # platform keys and settings outside dpn: nothing to do
+    assert writes(faults) == []
+
+    changed = table_spec("orders", description="Orders, v2",
+                         parameters={"quality": "silver"}, storage_parameters={"mine": "1"})
+    after = gtab.update(made.id, changed)
+    # the platform's keys are reported (and kept), compared only if the blueprint sets them
+    assert after.props["parameters"]["numRows"] == "1000"
+    assert not diff(GLUE_TABLE, after.props, changed.props).changed
+    table = raw_table(raw.glue)
+    assert table["Owner"] == "alice" and table["Retention"] == 30
+    assert table["ViewOriginalText"] == "/* kept */"
+    assert table["TargetTable"]["DatabaseName"] == "other"
+    assert table["Parameters"]["numRows"] == "1000"
+    assert table["Parameters"]["quality"] == "silver"
+    sd = table["StorageDescriptor"]
+    assert sd["BucketColumns"] == ["order_id"] and sd["NumberOfBuckets"] == 4
+    assert sd["SortColumns"] == [{"Column": "order_id", "SortOrder": 1}]
+    assert sd["Parameters"] == {"mine": "1", "recordCount": "1000"}
+    assert sd["SerdeInfo"]["Name"] == "parquet-serde"
+    assert sd["Columns"][0]["Parameters"] == {"comment.source": "upstream",
+                                              "nullable": "true"}
+    assert table["Description"] == "Orders, v2"
+
+
+def test_table_made_outside_dpn_reads_and_updates(aws: dict[str, Provider], raw: Any) -> None:
+    """A bare table (no storage descriptor, no type) reads without error, and an
+    update gives it what the blueprint asks."""
+    aws[GLUE_DATABASE].create(spec(GLUE_DATABASE, "sales_db", "dev_sales_raw"))
+    raw.glue.create_table(DatabaseName="dev_sales_raw", TableInput={"Name": "bare"})
+    gtab = aws[GLUE_TABLE]
+    seen = gtab.read("dev_sales_raw.bare")
+    assert seen is not None and seen.props == {"database": "dev_sales_raw"}
+    want = table_spec("bare", serde={"library": "com.example.Custom"})
+    after = gtab.update(seen.id, want)
+    converged(after, want)
+
+
+def test_database_update_keeps_what_dpn_does_not_manage(aws: dict[str, Provider],
+                                                        raw: Any,
+                                                        faults: FaultClient) -> None:
+    gdb = aws[GLUE_DATABASE]
+    want = spec(GLUE_DATABASE, "sales_db", "dev_sales_raw", description="Sales")
+    made = gdb.create(want)
+    permissions = [{"Principal": {"DataLakePrincipalIdentifier": "IAM_ALLOWED_PRINCIPALS"},
+                    "Permissions": ["ALL"]}]
+    raw.glue.update_database(Name=made.id, DatabaseInput={
+        "Name": made.id, "Description": "Sales", "CreateTableDefaultPermissions": permissions,
+        "Parameters": {}})
+    faults.clear_requests()
+    gdb.update(made.id, want)
+    assert writes(faults) == []
+    state = canonical(GLUE_DATABASE, made.props)
+    raw.glue.update_database(Name=made.id, DatabaseInput={
+        "Name": made.id, "Description": "Edited", "CreateTableDefaultPermissions": permissions})
+    live = gdb.read(made.id)
+    assert live is not None
+    assert diff(GLUE_DATABASE, state, live.props, asked=want.props).fields == (
+        "description",)
+    after = gdb.update(made.id, want)
+    converged(after, want)
+    db = raw.glue.get_database(Name=made.id)["Database"]
+    assert db["Description"] == "Sales"
+    assert db["CreateTableDefaultPermissions"] == permissions
 
 
 # -- Errors through the fault front --------------------------------------------------

@@ -1,5 +1,6 @@
-"""What the three AWS providers share: tag helpers, and the resolution
-of a create whose outcome an error left unknown."""
+"""What the three AWS providers share: tag helpers, the resolution of a create whose
+outcome an error left unknown, and the cut of a read answer to an input shape for
+read-modify-write."""
 
 from __future__ import annotations
 
@@ -64,3 +65,24 @@ class GlueProvider(Provider):
         with aws_errors("GetDatabases", "*"):
             self._glue.get_databases(MaxResults=1)
 
+
+
+def fit(value: Any, shape: Any) -> Any:
+    """``value`` (an answer from a Get call) cut to a botocore input ``shape``: only the
+    members the shape has, at every depth. Used for read-modify-write, where an update
+    replaces the whole object and must send back what dpn does not manage."""
+    kind = getattr(shape, "type_name", None)
+    if kind == "structure" and isinstance(value, Mapping):
+        members = shape.members
+        return {k: fit(v, members[k]) for k, v in value.items() if k in members}
+    if kind == "list" and isinstance(value, list):
+        return [fit(v, shape.member) for v in value]
+    if kind == "map" and isinstance(value, Mapping):
+        return {k: fit(v, shape.value) for k, v in value.items()}
+    return value
+
+
+def as_input(client: Any, shape_name: str, value: Mapping[str, Any]) -> dict[str, Any]:
+    """``value`` cut to the client's input shape ``shape_name`` (``TableInput``...)."""
+    shape = client.meta.service_model.shape_for(shape_name)
+    return dict(fit(value, shape))

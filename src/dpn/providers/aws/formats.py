@@ -1,9 +1,10 @@
 """Glue table <-> blueprint vocabulary, per storage format. Pure: no boto3, no I/O.
 
-``table_input(name, props)`` builds the Glue ``TableInput``; ``table_props(table)`` maps a
+``table_input(name, props, live)`` builds the Glue ``TableInput`` (a read-modify-write of
+``live``, the table's current ``TableInput``, when given); ``table_props(table)`` maps a
 ``GetTable`` answer back to props, recognising the format from the storage descriptor and
-removing the table parameters dpn (or Glue) adds for it, so a table read right after its
-create diffs clean against its spec.
+removing what dpn adds for it, so ``canonical(table_props(read))`` equals
+``canonical(props)`` right after a create.
 
 Storage per format (tables are ``EXTERNAL_TABLE`` with ``EXTERNAL=TRUE`` unless the
 blueprint's ``table_type`` says otherwise, and carry ``classification=<format>`` for Glue
@@ -18,15 +19,23 @@ csv        TextInputFormat /                     LazySimpleSerDe (field.delim=",
            HiveIgnoreKeyTextOutputFormat         serialization.format=",")
 json       TextInputFormat /                     org.openx.data.jsonserde.JsonSerDe
            HiveIgnoreKeyTextOutputFormat         (serialization.format=1)
-delta      SequenceFileInputFormat /             LazySimpleSerDe (path=<location>), as Spark
-           HiveSequenceFileOutputFormat          writes a data-source table; table parameters
+delta      SequenceFileInputFormat /             LazySimpleSerDe (serialization.format=1,
+           HiveSequenceFileOutputFormat          path=<location>), as Spark writes a
+                                                 data-source table; table parameters
                                                  spark.sql.sources.provider=delta and
                                                  table_type=DELTA (Athena)
 =========  ====================================  =============================================
 
+``serde`` (``{library, parameters}``) replaces the format's SerDe as given; ``read``
+reports it only when the table's SerDe is not the format's own. The format is recognised
+from the input format (and, for the two text formats, the SerDe: a JSON SerDe makes
+``json``), so a serde override never changes it.
+
 The parameters dpn manages (``EXTERNAL``, ``classification``, ``spark.sql.sources.provider``,
 ``table_type``) are stripped on read only when they hold dpn's value; a user value for one
-of them overrides dpn's and reads back as given.
+of them overrides dpn's and reads back as given (``dpn.canonical`` treats a user value equal
+to dpn's as absent). Keys Glue, crawlers and engines add (rules.json ``platform_keys``) are
+reported, compared only when the blueprint sets them, and kept on update.
 """
 
 from __future__ import annotations
@@ -34,6 +43,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from dpn.canonical import canonical, rules
+from dpn.model import GLUE_TABLE
 
 HIVE = "org.apache.hadoop.hive"
 TEXT_IN = "org.apache.hadoop.mapred.TextInputFormat"
@@ -76,74 +88,168 @@ FORMATS: Mapping[str, Storage] = {
 EXTERNAL = {"EXTERNAL": "TRUE"}
 DEFAULT_TABLE_TYPE = "EXTERNAL_TABLE"
 NULLABLE = "nullable"
-# Parameters Glue, Hive or Athena add on their own: never configuration.
-SYSTEM_PARAMS = frozenset({"transient_lastDdlTime", "last_modified_by", "last_modified_time"})
+# Storage descriptor fields dpn writes on create; on update the live values stay
+SD_DEFAULTS: Mapping[str, Any] = {"Compressed": False, "StoredAsSubDirectories": False}
 
 
-def _columns_in(columns: Any) -> list[dict[str, Any]]:
-    """Blueprint columns -> Glue columns; ``nullable`` (Glue has no such field) is kept
-    in the column's parameters as ``nullable: "true"|"false"``."""
+def platform_keys(prop: str) -> tuple[str, ...]:
+    """Prefixes of the keys that Glue, crawlers or engines add to the map ``prop``
+    (``parameters``, ``storage_parameters``): rules.json ``platform_keys``."""
+    return tuple(rules(GLUE_TABLE).get("platform_keys", {}).get(prop, ()))
+
+
+def _kept(prop: str, live: Mapping[str, Any] | None, wanted: Mapping[str, str]) -> dict[str, str]:
+    """The live keys of a parameter map that are the platform's and not asked for: an
+    update keeps them."""
+    prefixes = platform_keys(prop)
+    return {str(k): str(v) for k, v in (live or {}).items()
+            if k not in wanted and prefixes and str(k).startswith(prefixes)}
+
+
+def _str_map(value: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (value or {}).items()}
+
+
+def columns_in(columns: Any, live: Any = None) -> list[dict[str, Any]]:
+    """Blueprint columns -> Glue columns; ``nullable`` (Glue has no such field) is kept in
+    the column's parameters as ``nullable: "true"|"false"``. The other parameters of a
+    live column of the same name (``live``) are kept."""
+    kept = {str(c.get("Name")): {k: v for k, v in (c.get("Parameters") or {}).items()
+                                 if k != NULLABLE}
+            for c in live or [] if isinstance(c, Mapping)}
     out = []
     for col in columns or []:
-        item: dict[str, Any] = {"Name": str(col["name"]), "Type": str(col["type"])}
+        item: dict[str, Any] = {"Name": str(col["name"])}
+        if col.get("type"):
+            item["Type"] = str(col["type"])
         if col.get("comment"):
             item["Comment"] = str(col["comment"])
+        params = dict(kept.get(item["Name"], {}))
         if col.get("nullable") is not None:
-            item["Parameters"] = {NULLABLE: "true" if col["nullable"] else "false"}
+            params[NULLABLE] = "true" if col["nullable"] else "false"
+        if params:
+            item["Parameters"] = params
         out.append(item)
     return out
 
 
-def _columns_out(columns: Any) -> list[dict[str, Any]]:
+def columns_out(columns: Any) -> list[dict[str, Any]]:
     out = []
     for col in columns or []:
-        item: dict[str, Any] = {"name": col["Name"], "type": col.get("Type", "")}
+        if not isinstance(col, Mapping):
+            continue
+        item: dict[str, Any] = {"name": col.get("Name", ""), "type": col.get("Type", "")}
         if col.get("Comment"):
             item["comment"] = col["Comment"]
-        nullable = (col.get("Parameters") or {}).get(NULLABLE)
+        nullable = str((col.get("Parameters") or {}).get(NULLABLE, "")).lower()
         if nullable in ("true", "false"):
             item["nullable"] = nullable == "true"
         out.append(item)
     return out
 
 
-def table_input(name: str, props: Mapping[str, Any]) -> dict[str, Any]:
-    """The Glue ``TableInput`` for a table called ``name`` with blueprint ``props``."""
+def default_serde(fmt: str, location: Any) -> tuple[str, dict[str, str]]:
+    """The SerDe library and parameters dpn writes for ``fmt`` when ``serde`` is absent."""
+    storage = FORMATS[fmt]
+    params = dict(storage.serde_params)
+    if fmt == "delta" and location:
+        params["path"] = str(location)
+    return storage.serde, params
+
+
+def _is_json(library: str) -> bool:
+    return "json" in library.lower()
+
+
+def serde_in(fmt: str | None, serde: Any, location: Any) -> tuple[str, dict[str, str]] | None:
+    """The SerDe library and parameters to write, or None without a format; ``ValueError``
+    for a serde that dpn could not read back as asked."""
+    if not serde:
+        return default_serde(fmt, location) if fmt is not None else None
+    if fmt is None:
+        raise ValueError("'serde' replaces a format's SerDe: it needs a 'format'")
+    library = str(serde.get("library") or FORMATS[fmt].serde)
+    params = _str_map(serde.get("parameters"))
+    if fmt == "json" and not _is_json(library):
+        raise ValueError(f"format json needs a JSON SerDe, not {library!r}")
+    if fmt == "csv" and _is_json(library):
+        raise ValueError(f"format csv cannot use the JSON SerDe {library!r}: use format json")
+    if (library, params) == default_serde(fmt, location):
+        raise ValueError(f"'serde' repeats the {fmt} format's own SerDe: leave it out")
+    return library, params
+
+
+def table_input(name: str, props: Mapping[str, Any],
+                live: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The Glue ``TableInput`` for a table called ``name`` with blueprint ``props``.
+
+    ``live`` is the table's current ``TableInput`` (an update replaces the whole table):
+    what dpn's vocabulary does not cover is kept from it (owner, retention, view text,
+    target table, bucketing and sort columns, skew, other column parameters, platform
+    parameter keys, and the storage of a table whose format dpn does not recognise).
+    """
+    props = canonical(GLUE_TABLE, props)
     fmt = props.get("format")
     if fmt is not None and fmt not in FORMATS:
         raise ValueError(f"unknown table format {fmt!r}; one of {sorted(FORMATS)}")
+    live = live or {}
     location = props.get("location")
-    sd: dict[str, Any] = {"Columns": _columns_in(props.get("columns")),
-                          "Compressed": False, "StoredAsSubDirectories": False}
+    live_sd = live.get("StorageDescriptor") or {}
+    sd: dict[str, Any] = {**SD_DEFAULTS, **live_sd,
+                          "Columns": columns_in(props.get("columns"), live_sd.get("Columns"))}
     if location:
         sd["Location"] = str(location)
+    else:
+        sd.pop("Location", None)
+    serde = serde_in(fmt, props.get("serde"), location)
+    if serde is not None:
+        storage = FORMATS[str(fmt)]
+        sd["InputFormat"] = storage.input_format
+        sd["OutputFormat"] = storage.output_format
+        info = {k: v for k, v in (live_sd.get("SerdeInfo") or {}).items() if k == "Name"}
+        sd["SerdeInfo"] = {**info, "SerializationLibrary": serde[0], "Parameters": serde[1]}
+    elif live and format_of(live) is not None:
+        # "no format" asked of a table in one of the five: remove what made it one
+        for key in ("InputFormat", "OutputFormat"):
+            sd.pop(key, None)
+        serde_name = (live_sd.get("SerdeInfo") or {}).get("Name")
+        if serde_name:
+            sd["SerdeInfo"] = {"Name": serde_name}
+        else:
+            sd.pop("SerdeInfo", None)
+    # else: storage dpn does not recognise stays as it is
+    storage_params = _str_map(props.get("storage_parameters"))
+    storage_params.update(_kept("storage_parameters", live_sd.get("Parameters"),
+                                storage_params))
+    if storage_params:
+        sd["Parameters"] = storage_params
+    else:
+        sd.pop("Parameters", None)
     table_type = str(props.get("table_type") or DEFAULT_TABLE_TYPE)
     params: dict[str, str] = dict(EXTERNAL) if table_type == DEFAULT_TABLE_TYPE else {}
     if fmt is not None:
-        storage = FORMATS[fmt]
-        serde_params = dict(storage.serde_params)
-        if fmt == "delta" and location:
-            serde_params["path"] = str(location)
-        sd["InputFormat"] = storage.input_format
-        sd["OutputFormat"] = storage.output_format
-        sd["SerdeInfo"] = {"SerializationLibrary": storage.serde, "Parameters": serde_params}
-        params.update(storage.table_params)
-    params.update({str(k): str(v) for k, v in (props.get("parameters") or {}).items()})
+        params.update(FORMATS[fmt].table_params)
+    params.update(_str_map(props.get("parameters")))
+    params.update(_kept("parameters", live.get("Parameters"), params))
     result: dict[str, Any] = {
+        **live,
         "Name": name,
         "TableType": table_type,
         "Parameters": params,
-        "PartitionKeys": _columns_in(props.get("partition_keys")),
+        "PartitionKeys": columns_in(props.get("partition_keys"), live.get("PartitionKeys")),
         "StorageDescriptor": sd,
     }
     if props.get("description"):
         result["Description"] = str(props["description"])
+    else:
+        result.pop("Description", None)
     return result
 
 
 def format_of(table: Mapping[str, Any]) -> str | None:
-    """The blueprint format of a Glue table, recognised from its storage descriptor and
-    parameters; None when it is none of the five."""
+    """The blueprint format of a Glue table, recognised from its parameters (delta) and
+    input format (the SerDe decides between csv and json, and stands in when there is no
+    input format); None when it is none of the five."""
     params = table.get("Parameters") or {}
     if (str(params.get("spark.sql.sources.provider", "")).lower() == "delta"
             or str(params.get("table_type", "")).upper() == "DELTA"):
@@ -151,37 +257,52 @@ def format_of(table: Mapping[str, Any]) -> str | None:
     sd = table.get("StorageDescriptor") or {}
     serde = str((sd.get("SerdeInfo") or {}).get("SerializationLibrary") or "")
     input_format = str(sd.get("InputFormat") or "")
-    if "Parquet" in serde or "Parquet" in input_format:
+    if input_format:
+        lowered = input_format.lower()
+        if "parquet" in lowered:
+            return "parquet"
+        if "orc" in lowered.rsplit(".", 1)[-1]:
+            return "orc"
+        if input_format == TEXT_IN and serde:
+            return "json" if _is_json(serde) else "csv"
+        return None
+    if "Parquet" in serde:
         return "parquet"
-    if "Orc" in serde or "orc.Orc" in input_format:
+    if "Orc" in serde:
         return "orc"
-    if serde in (OPENX_JSON, HCAT_JSON) or "JsonSerDe" in serde:
+    if _is_json(serde):
         return "json"
-    if serde in (OPENCSV, LAZY) and input_format == TEXT_IN:
-        return "csv"
     return None
 
 
 def table_props(table: Mapping[str, Any]) -> dict[str, Any]:
     """Blueprint props of a ``GetTable``/``GetTables`` table (``database`` included; empty
-    fields and the default ``table_type`` EXTERNAL_TABLE left out, as a blueprint would)."""
+    fields left out, as a blueprint would). Fields a table made outside dpn lacks are
+    simply absent."""
     fmt = format_of(table)
-    table_type = table.get("TableType") or DEFAULT_TABLE_TYPE
-    managed = dict(EXTERNAL) if table_type == DEFAULT_TABLE_TYPE else {}
+    table_type = table.get("TableType")
+    managed = dict(EXTERNAL) if (table_type or DEFAULT_TABLE_TYPE) == DEFAULT_TABLE_TYPE else {}
     if fmt is not None:
         managed.update(FORMATS[fmt].table_params)
-    params = {
-        k: v for k, v in (table.get("Parameters") or {}).items()
-        if k not in SYSTEM_PARAMS and managed.get(k) != v
-    }
+    params = {str(k): str(v) for k, v in (table.get("Parameters") or {}).items()
+              if managed.get(k) != v}
     sd = table.get("StorageDescriptor") or {}
-    return {k: v for k, v in {
+    serde: dict[str, Any] | None = None
+    if fmt is not None:
+        info = sd.get("SerdeInfo") or {}
+        live = (str(info.get("SerializationLibrary") or ""), _str_map(info.get("Parameters")))
+        if live != default_serde(fmt, sd.get("Location")):
+            serde = {k: v for k, v in (("library", live[0]), ("parameters", live[1])) if v}
+    out = {
         "database": table.get("DatabaseName"),
-        "columns": _columns_out(sd.get("Columns")),
-        "partition_keys": _columns_out(table.get("PartitionKeys")),
+        "columns": columns_out(sd.get("Columns")),
+        "partition_keys": columns_out(table.get("PartitionKeys")),
         "location": sd.get("Location"),
         "format": fmt,
-        "table_type": None if table_type == DEFAULT_TABLE_TYPE else table_type,
+        "serde": serde,
+        "table_type": table_type,
         "parameters": params,
+        "storage_parameters": _str_map(sd.get("Parameters")),
         "description": table.get("Description"),
-    }.items() if v not in (None, "", [], {})}
+    }
+    return {k: v for k, v in out.items() if v not in (None, "", [], {})}

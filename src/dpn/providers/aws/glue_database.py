@@ -4,7 +4,11 @@ Props: ``description``, ``location_uri``, ``parameters`` (user parameters), ``ta
 resource tags on the database ARN). Physical id: the database name.
 
 Calls: ``read`` = GetDatabase + GetTags; ``read_many`` of more than 2 = GetDatabases pages
-+ one GetTags per existing database asked for (Glue has no bulk tag read).
++ one GetTags per existing database asked for (Glue has no bulk tag read). ``update`` =
+GetDatabase + GetTags, then UpdateDatabase only when description, location or parameters
+differ in canonical form (UpdateDatabase replaces the whole database, so the DatabaseInput
+sent is the live one with dpn's fields set: CreateTableDefaultPermissions, TargetDatabase
+and FederatedDatabase survive), TagResource / UntagResource only for the tags that differ.
 """
 
 from __future__ import annotations
@@ -14,22 +18,30 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from dpn.canonical import diff
 from dpn.errors import NotEmpty, NotFound
 from dpn.model import GLUE_DATABASE, KEY_TAG, STACK_TAG
-from dpn.providers.aws.common import GlueProvider, compact, failed_create, str_map
+from dpn.providers.aws.common import GlueProvider, as_input, compact, failed_create, str_map
 from dpn.providers.aws.errors import PLATFORM, aws_errors
 from dpn.providers.base import Observed, Spec
 
 BATCH_DELETE = 100  # BatchDeleteTable's limit
 
 
-def database_input(name: str, props: Mapping[str, Any]) -> dict[str, Any]:
-    """The Glue ``DatabaseInput`` for blueprint ``props``."""
-    out: dict[str, Any] = {"Name": name, "Parameters": str_map(props.get("parameters"))}
-    if props.get("description"):
-        out["Description"] = str(props["description"])
-    if props.get("location_uri"):
-        out["LocationUri"] = str(props["location_uri"])
+MANAGED = ("description", "location_uri", "parameters")  # the DatabaseInput part of props
+
+
+def database_input(name: str, props: Mapping[str, Any],
+                   live: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The Glue ``DatabaseInput`` for blueprint ``props``: ``live`` (the database's current
+    DatabaseInput, when updating) with dpn's fields set, so what dpn does not manage stays."""
+    out: dict[str, Any] = {**(live or {}), "Name": name,
+                           "Parameters": str_map(props.get("parameters"))}
+    for field, key in (("description", "Description"), ("location_uri", "LocationUri")):
+        if props.get(field):
+            out[key] = str(props[field])
+        else:
+            out.pop(key, None)
     return out
 
 
@@ -52,7 +64,7 @@ class GlueDatabaseProvider(GlueProvider):
 
     def _observe(self, db: Mapping[str, Any]) -> Observed:
         """Observed from a GetDatabase(s) entry, plus one GetTags call."""
-        name = db["Name"]
+        name = str(db["Name"])
         if db.get("CatalogId"):
             self._catalog_id = str(db["CatalogId"])
         arn = self._arn(name, str(db.get("CatalogId", "")))
@@ -63,10 +75,20 @@ class GlueDatabaseProvider(GlueProvider):
         return Observed(id=name, name=name, props=database_props(db, tags), attrs=attrs,
                         tags=tags)
 
-    def read(self, id: str) -> Observed | None:
+    def _get(self, id: str) -> dict[str, Any] | None:
         try:
             with aws_errors("GetDatabase", id):
-                db = self._glue.get_database(Name=id)["Database"]
+                db: dict[str, Any] = self._glue.get_database(Name=id)["Database"]
+        except NotFound:
+            return None
+        db.setdefault("Name", id)
+        return db
+
+    def read(self, id: str) -> Observed | None:
+        db = self._get(id)
+        if db is None:
+            return None
+        try:
             return self._observe(db)
         except NotFound:
             return None
@@ -79,7 +101,7 @@ class GlueDatabaseProvider(GlueProvider):
         with aws_errors("GetDatabases", "*"):
             for page in self._glue.get_paginator("get_databases").paginate():
                 for db in page.get("DatabaseList", []):
-                    if db["Name"] in wanted:
+                    if db.get("Name") in wanted:
                         try:
                             found[db["Name"]] = self._observe(db)
                         except NotFound:
@@ -119,15 +141,17 @@ class GlueDatabaseProvider(GlueProvider):
                         tags=tags)
 
     def update(self, id: str, spec: Spec) -> Observed:
-        """UpdateDatabase if description, location or parameters differ; TagResource /
+        """UpdateDatabase if description, location or parameters differ (canonical
+        forms), sending the live DatabaseInput with dpn's fields set; TagResource /
         UntagResource for the tags that differ."""
-        current = self.read(id)
-        if current is None:
+        db = self._get(id)
+        if db is None:
             raise NotFound(f"aws UpdateDatabase {id}: database does not exist",
                            platform=PLATFORM, code="EntityNotFoundException")
-        want = database_input(id, spec.props)
-        have = database_input(id, current.props)
-        if want != have:
+        current = self._observe(db)
+        changed = diff(GLUE_DATABASE, current.props, spec.props).fields
+        if any(f in MANAGED for f in changed):
+            want = database_input(id, spec.props, as_input(self._glue, "DatabaseInput", db))
             with aws_errors("UpdateDatabase", id):
                 self._glue.update_database(Name=id, DatabaseInput=want)
         new_tags = str_map(spec.props.get("tags"))

@@ -1,12 +1,15 @@
 """``aws.glue_table``: Glue tables, stored per format (see ``dpn.providers.aws.formats``).
 
 Props: ``database`` (parent name), ``columns``, ``partition_keys``, ``location``,
-``format``, ``parameters`` (the tag field: ownership and metadata tags plus user
-parameters), ``description``. Physical id: ``database.table``.
+``format``, ``serde``, ``table_type``, ``parameters`` (the tag field: ownership and
+metadata tags plus user parameters), ``storage_parameters``, ``description``. Physical id:
+``database.table``.
 
 Calls: ``read`` = GetTable; ``read_many`` = per database, GetTables pages when more than 2
 of its tables are asked for (GetTable each otherwise): refreshing N tables spread over D
-databases costs about D x pages calls, not N.
+databases costs about D x pages calls, not N. ``update`` = GetTable, then UpdateTable
+only when the canonical forms differ; UpdateTable replaces the whole table, so the
+``TableInput`` sent is the live one with dpn's fields set (``formats.table_input``).
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from dpn.canonical import diff
 from dpn.errors import InvalidRequest, NotFound
 from dpn.model import GLUE_TABLE, KEY_TAG, STACK_TAG
-from dpn.providers.aws.common import GlueProvider, failed_create, str_map
+from dpn.providers.aws.common import GlueProvider, as_input, failed_create, str_map
 from dpn.providers.aws.errors import PLATFORM, aws_errors
 from dpn.providers.aws.formats import table_input, table_props
 from dpn.providers.base import Observed, Spec
@@ -54,15 +58,22 @@ class GlueTableProvider(GlueProvider):
         return Observed(id=full, name=name, props=props, attrs=attrs,
                         tags=str_map(props.get("parameters")))
 
-    def read(self, id: str) -> Observed | None:
+    def _get(self, id: str) -> dict[str, Any] | None:
+        """The raw GetTable answer, or None."""
         database, name = split_id(id)
         try:
             with aws_errors("GetTable", id):
-                table = self._glue.get_table(DatabaseName=database, Name=name)["Table"]
+                table: dict[str, Any] = self._glue.get_table(
+                    DatabaseName=database, Name=name)["Table"]
         except NotFound:
             return None
         table.setdefault("DatabaseName", database)
-        return self._observe(table)
+        table.setdefault("Name", name)
+        return table
+
+    def read(self, id: str) -> Observed | None:
+        table = self._get(id)
+        return None if table is None else self._observe(table)
 
     def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
         by_db: dict[str, list[str]] = {}
@@ -80,7 +91,7 @@ class GlueTableProvider(GlueProvider):
                     for page in self._glue.get_paginator("get_tables").paginate(
                             DatabaseName=database):
                         for table in page.get("TableList", []):
-                            if table["Name"] in names:
+                            if table.get("Name") in names:
                                 table.setdefault("DatabaseName", database)
                                 found[f"{database}.{table['Name']}"] = self._observe(table)
             except NotFound:  # the database is gone, and its tables with it
@@ -121,19 +132,20 @@ class GlueTableProvider(GlueProvider):
                               "CatalogId": self._catalog_id})
 
     def update(self, id: str, spec: Spec) -> Observed:
-        """UpdateTable with the whole desired TableInput, only if the table differs
-        (``database`` cannot change in place: that is a replace)."""
+        """UpdateTable, only if the canonical forms of the live table and ``spec`` differ
+        (``database`` cannot change in place: that is a replace). The TableInput sent is
+        the live table's with dpn's fields set: the rest survives."""
         database, name = split_id(id)
-        current = self.read(id)
-        if current is None:
+        table = self._get(id)
+        if table is None:
             raise NotFound(f"aws UpdateTable {id}: table does not exist", platform=PLATFORM,
                            code="EntityNotFoundException")
         try:
-            want = table_input(name, spec.props)
+            want = table_input(name, spec.props, as_input(self._glue, "TableInput", table))
         except ValueError as exc:
             raise InvalidRequest(f"aws UpdateTable {id}: {exc}", platform=PLATFORM,
                                  code="InvalidFormat") from exc
-        if want != table_input(name, current.props):
+        if diff(GLUE_TABLE, table_props(table), spec.props).changed:
             with aws_errors("UpdateTable", id):
                 self._glue.update_table(DatabaseName=database, TableInput=want)
         observed = self.read(id)

@@ -3,10 +3,14 @@
 Props (blueprint vocabulary): ``versioning`` (bool, default true), ``encryption``
 (``AES256`` default, ``aws:kms``, or None when the bucket has no default-encryption rule),
 ``kms_key_id`` (with ``aws:kms``), ``block_public_access`` (bool, default true: all four
-flags), ``tags``. Physical id: the bucket name.
+flags), ``object_ownership`` (``BucketOwnerEnforced`` default; a bucket without ownership
+controls is ``ObjectWriter``), ``lifecycle_rules`` (see ``dpn.providers.aws.lifecycle``),
+``tags``. Defaults are those of ``dpn.canonical`` (rules.json). Physical id: the bucket name.
 
-Calls: ``read`` = HeadBucket + 4 detail calls (versioning, encryption, public access block,
-tagging); ``read_many`` of n >= 2 buckets = ListBuckets pages + 4 per existing bucket.
+Calls: ``read`` = HeadBucket + 6 detail calls (versioning, encryption, public access block,
+tagging, ownership controls, lifecycle); ``read_many`` of n >= 2 buckets = ListBuckets
+pages + 6 per existing bucket. ``update`` compares the canonical forms field by field and
+calls only what differs.
 """
 
 from __future__ import annotations
@@ -16,33 +20,39 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from dpn.canonical import canonical
 from dpn.errors import AlreadyExists, NotFound, ProviderError, Transient
 from dpn.model import S3_BUCKET
 from dpn.providers.aws.common import compact, failed_create, str_map
 from dpn.providers.aws.errors import NOT_FOUND, PLATFORM, aws_errors, error_code
+from dpn.providers.aws.lifecycle import rules_in, rules_out
 from dpn.providers.base import Observed, Provider, Spec
 
-DEFAULTS: Mapping[str, Any] = {
-    "versioning": True, "encryption": "AES256", "block_public_access": True,
-}
 NO_ENCRYPTION = "ServerSideEncryptionConfigurationNotFoundError"
 NO_PAB = "NoSuchPublicAccessBlockConfiguration"
 NO_TAGS = "NoSuchTagSet"
+NO_OWNERSHIP = "OwnershipControlsNotFoundError"
+NO_LIFECYCLE = "NoSuchLifecycleConfiguration"
 PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+# S3's behaviour for a bucket without ownership controls (buckets made before 2023)
+NO_CONTROLS_OWNERSHIP = "ObjectWriter"
 
 
 def desired(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The full configuration ``props`` asks for (defaults applied, every field present):
-    the shape ``_config`` reads, so the two compare field by field."""
-    encryption = props.get("encryption", DEFAULTS["encryption"])
-    kms = props.get("kms_key_id") if encryption == "aws:kms" else None
+    """The full configuration ``props`` asks for (canonical: defaults applied, rules
+    sorted), every field present: the shape ``_config`` reads, so the two compare field
+    by field."""
+    want = canonical(S3_BUCKET, props)
+    encryption = want.get("encryption")
+    kms = want.get("kms_key_id") if encryption == "aws:kms" else None
     return {
-        "versioning": bool(props.get("versioning", DEFAULTS["versioning"])),
+        "versioning": bool(want.get("versioning")),
         "encryption": encryption,
         "kms_key_id": str(kms) if kms else None,
-        "block_public_access": bool(
-            props.get("block_public_access", DEFAULTS["block_public_access"])),
-        "tags": str_map(props.get("tags")),
+        "block_public_access": bool(want.get("block_public_access")),
+        "object_ownership": str(want.get("object_ownership")),
+        "lifecycle_rules": list(want.get("lifecycle_rules") or []),
+        "tags": str_map(want.get("tags")),
     }
 
 
@@ -102,31 +112,41 @@ class S3BucketProvider(Provider):
                     return None
                 raise
 
-    def _config(self, name: str) -> dict[str, Any] | None:
-        """The bucket's full configuration (4 calls), or None if it vanished meanwhile.
-        ``encryption`` is None for a bucket without a default-encryption rule."""
+    def _config(self, name: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The bucket's full configuration (6 calls) and the raw lifecycle answer (for a
+        read-modify-write), or None if the bucket vanished meanwhile. ``encryption`` is
+        None for a bucket without a default-encryption rule."""
         try:
             ver = self._optional("GetBucketVersioning", name, "-") or {}
             enc = self._optional("GetBucketEncryption", name, NO_ENCRYPTION)
             pab = self._optional("GetPublicAccessBlock", name, NO_PAB)
             tagging = self._optional("GetBucketTagging", name, NO_TAGS)
+            owner = self._optional("GetBucketOwnershipControls", name, NO_OWNERSHIP)
+            life = self._optional("GetBucketLifecycleConfiguration", name, NO_LIFECYCLE)
         except NotFound:
             return None
-        rules = (enc or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
-        default = rules[0].get("ApplyServerSideEncryptionByDefault", {}) if rules else {}
-        flags = (pab or {}).get("PublicAccessBlockConfiguration", {})
-        return {
+        rules = (enc or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules") or []
+        default = (rules[0].get("ApplyServerSideEncryptionByDefault") or {}) if rules else {}
+        flags = (pab or {}).get("PublicAccessBlockConfiguration") or {}
+        controls = (owner or {}).get("OwnershipControls", {}).get("Rules") or []
+        ownership = (controls[0].get("ObjectOwnership") if controls else None)
+        config = {
             "versioning": ver.get("Status") == "Enabled",
             "encryption": default.get("SSEAlgorithm"),
             "kms_key_id": default.get("KMSMasterKeyID") or None,
             "block_public_access": all(bool(flags.get(f)) for f in PAB_FLAGS),
-            "tags": {t["Key"]: t["Value"] for t in (tagging or {}).get("TagSet", [])},
+            "object_ownership": ownership or NO_CONTROLS_OWNERSHIP,
+            "lifecycle_rules": rules_out((life or {}).get("Rules")),
+            "tags": {t["Key"]: t["Value"] for t in (tagging or {}).get("TagSet") or []
+                     if "Key" in t},
         }
+        return config, dict(life or {})
 
     def _detail(self, name: str) -> Observed | None:
-        config = self._config(name)
-        if config is None:
+        found = self._config(name)
+        if found is None:
             return None
+        config = found[0]
         return Observed(id=name, name=name, props=compact(config), attrs=attrs_of(name),
                         tags=dict(config["tags"]))
 
@@ -171,7 +191,7 @@ class S3BucketProvider(Provider):
         if self._exists(name):
             raise AlreadyExists(f"aws CreateBucket {name}: bucket already exists",
                                 platform=PLATFORM, code="BucketAlreadyOwnedByYou")
-        kwargs: dict[str, Any] = {"Bucket": name}
+        kwargs: dict[str, Any] = {"Bucket": name, "ObjectOwnership": want["object_ownership"]}
         if self._region and self._region != "us-east-1":
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self._region}
         try:
@@ -205,12 +225,17 @@ class S3BucketProvider(Provider):
         return observed
 
     def _apply(self, name: str, want: Mapping[str, Any],
-               current: Mapping[str, Any] | None) -> None:
-        """Apply each field of ``want`` that differs from ``current`` (None: a new bucket)."""
+               current: Mapping[str, Any] | None,
+               lifecycle: Mapping[str, Any] | None = None) -> None:
+        """Apply each field of ``want`` that differs from ``current`` (None: a new bucket,
+        made with its object ownership), both compared in canonical form. ``lifecycle`` is
+        the bucket's raw lifecycle answer, kept where dpn's vocabulary does not reach."""
         s3 = self._s3
+        have = canonical(S3_BUCKET, compact(current)) if current is not None else {}
+        wanted = canonical(S3_BUCKET, compact(want))
 
         def changed(field: str) -> bool:
-            return current is None or current.get(field) != want.get(field)
+            return current is None or have.get(field) != wanted.get(field)
 
         if changed("tags") and (want["tags"] or current is not None):
             with aws_errors("PutBucketTagging", name):
@@ -240,13 +265,32 @@ class S3BucketProvider(Provider):
                         PublicAccessBlockConfiguration={f: True for f in PAB_FLAGS})
                 else:
                     s3.delete_public_access_block(Bucket=name)
+        if current is not None and changed("object_ownership"):
+            with aws_errors("PutBucketOwnershipControls", name):
+                s3.put_bucket_ownership_controls(
+                    Bucket=name, OwnershipControls={
+                        "Rules": [{"ObjectOwnership": want["object_ownership"]}]})
+        if changed("lifecycle_rules") and (want["lifecycle_rules"] or current is not None):
+            live = dict(lifecycle or {})
+            if want["lifecycle_rules"]:
+                kwargs: dict[str, Any] = {"Bucket": name, "LifecycleConfiguration": {
+                    "Rules": rules_in(want["lifecycle_rules"], live.get("Rules") or [])}}
+                if live.get("TransitionDefaultMinimumObjectSize"):
+                    kwargs["TransitionDefaultMinimumObjectSize"] = (
+                        live["TransitionDefaultMinimumObjectSize"])
+                with aws_errors("PutBucketLifecycleConfiguration", name):
+                    s3.put_bucket_lifecycle_configuration(**kwargs)
+            else:
+                with aws_errors("DeleteBucketLifecycle", name):
+                    s3.delete_bucket_lifecycle(Bucket=name)
 
     def update(self, id: str, spec: Spec) -> Observed:
-        current = self._config(id) if self._exists(id) else None
-        if current is None:
+        found = self._config(id) if self._exists(id) else None
+        if found is None:
             raise NotFound(f"aws update {id}: bucket does not exist", platform=PLATFORM,
                            code="NoSuchBucket")
-        self._apply(id, desired(spec.props), current=current)
+        current, lifecycle = found
+        self._apply(id, desired(spec.props), current=current, lifecycle=lifecycle)
         observed = self._detail(id)
         if observed is None:
             raise NotFound(f"aws update {id}: bucket vanished", platform=PLATFORM,
