@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from dpn import model
-from dpn.canonical import canonical, diff, effects, managed_fields, rules, sql_type
+from dpn.canonical import canonical, diff, effects, managed_fields, resolved, rules, sql_type
 
 CASES_DIR = Path(__file__).parent / "cases"
 DIFFS = json.loads((CASES_DIR / "diffs.json").read_text())["cases"]
@@ -43,11 +43,15 @@ def test_canonical_form(case: list[Any]) -> None:
     assert not diff(rtype, props, expected).changed
 
 
-def _rule_fields(node: Any) -> set[str]:
-    """Every field name a rule node mentions, at any depth."""
+def _rule_fields(node: Any, seen: frozenset[str] = frozenset()) -> set[str]:
+    """Every field name a rule node mentions, at any depth (a shared node once)."""
+    if node.get("use") in seen:
+        return set()
+    seen = seen | {node["use"]} if "use" in node else seen
+    node = resolved(node)
     out: set[str] = set()
     for kind in ("defaults", "aliases", "case", "transform", "fields", "items", "sort_by",
-                 "platform_keys"):
+                 "platform_keys", "when_present"):
         out |= set(node.get(kind, {}))
     for kind in ("trim_slash", "computed", "replace", "directives"):
         out |= set(node.get(kind, ())) - {"*"}
@@ -55,8 +59,7 @@ def _rule_fields(node: Any) -> set[str]:
         out |= set(pair)
     for kind in ("fields", "items", "when_present"):
         for sub in node.get(kind, {}).values():
-            out |= _rule_fields(sub)
-    out |= set(node.get("when_present", {}))
+            out |= _rule_fields(sub, seen)
     return out
 
 

@@ -21,11 +21,14 @@ lists them. A rule node (the type itself, an object field, or each item of a lis
   (a cluster's ``autoscale`` and ``num_workers``);
 - ``when_present``: ``{field: node}``, rules merged into this node's when ``field`` is set
   (a job with ``git_source`` takes its tasks' files from Git by default);
+- ``computed``: fields the service fills in when the blueprint leaves them out, compared
+  only when the blueprint sets them; ``platform_keys``: ``{map field: [prefixes]}``, keys
+  the service adds to a map, ignored unless the blueprint sets them (``""`` matches all);
+- ``use``: the name of a shared node of the file's ``nodes`` (a cluster specification is
+  the same inside a job as on its own), merged under this node's own rules;
 - top level only: ``replace`` (fields that cannot change in place, ``"*"`` for all),
-  ``computed`` (fields the service fills in when the blueprint leaves them out: compared
-  only when the blueprint sets them), ``platform_keys`` (``{map field: [prefixes]}``: keys
-  the service adds to a map, ignored unless the blueprint sets them), ``directives``
-  (write-time instructions, sent but never compared: the service does not report them).
+  ``directives`` (write-time instructions, sent but never compared: the service does not
+  report them), ``update_effects`` (what an in-place update does besides).
 
 Empty values (``None``, ``""``, ``[]``, ``{}``) mean the same as an absent field at every
 depth: the platforms leave out, or answer ``{}`` for, fields never set.
@@ -66,10 +69,23 @@ _EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 
 @functools.cache
-def _rules() -> Mapping[str, Any]:
+def _file() -> Mapping[str, Any]:
     text = resources.files("dpn.canonical").joinpath("rules.json").read_text()
-    types: Mapping[str, Any] = json.loads(text)["types"]
+    data: Mapping[str, Any] = json.loads(text)
+    return data
+
+
+def _rules() -> Mapping[str, Any]:
+    types: Mapping[str, Any] = _file()["types"]
     return types
+
+
+def resolved(node: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``node`` with its ``use`` of a shared node expanded."""
+    if "use" not in node:
+        return node
+    shared = resolved(_file()["nodes"][node["use"]])
+    return _merged(shared, {k: v for k, v in node.items() if k != "use"})
 
 
 def rules(rtype: str) -> Mapping[str, Any]:
@@ -142,6 +158,7 @@ def _merged(node: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]
 
 
 def _node(value: dict[str, Any], node: Mapping[str, Any]) -> dict[str, Any]:
+    node = resolved(node)
     out = {k: v for k, v in value.items() if v not in _EMPTY}
     for name, extra in node.get("when_present", {}).items():
         if name in out:
@@ -183,14 +200,32 @@ def canonical(rtype: str, props: Mapping[str, Any]) -> dict[str, Any]:
     return _node(_prune(thaw(dict(props))), rules(rtype))
 
 
-def _filtered(rtype: str, field: str, value: Any, asked: Mapping[str, Any]) -> Any:
-    """``value`` without the keys the platform adds to a map field that ``asked`` does
-    not set."""
-    prefixes = tuple(rules(rtype).get("platform_keys", {}).get(field, ()))
-    if not prefixes or not isinstance(value, dict):
+def _asked_only(value: Any, want: Any, node: Mapping[str, Any]) -> Any:
+    """``value`` without what the service computes that ``want`` (the blueprint's side)
+    does not set: ``computed`` fields, ``platform_keys`` of maps, at every depth."""
+    if not isinstance(value, dict):
         return value
-    wanted = asked.get(field) or {}
-    return {k: v for k, v in value.items() if k in wanted or not k.startswith(prefixes)}
+    node = resolved(node)
+    wanted = want if isinstance(want, dict) else {}
+    for name, extra in node.get("when_present", {}).items():
+        if name in value:
+            node = _merged(node, extra)
+    out = {k: v for k, v in value.items()
+           if k not in node.get("computed", ()) or k in wanted}
+    for name, prefixes in node.get("platform_keys", {}).items():
+        if isinstance(out.get(name), dict):
+            keep = wanted.get(name) or {}
+            out[name] = {k: v for k, v in out[name].items()
+                         if k in keep or not k.startswith(tuple(prefixes))}
+    for name, sub in node.get("fields", {}).items():
+        if name in out:
+            out[name] = _asked_only(out[name], wanted.get(name), sub)
+    for name, sub in node.get("items", {}).items():
+        if isinstance(out.get(name), list):
+            others = wanted.get(name) if isinstance(wanted.get(name), list) else []
+            out[name] = [_asked_only(v, others[i] if i < len(others) else None, sub)
+                         for i, v in enumerate(out[name])]
+    return out
 
 
 def diff(rtype: str, old: Mapping[str, Any], new: Mapping[str, Any], *,
@@ -202,18 +237,15 @@ def diff(rtype: str, old: Mapping[str, Any], new: Mapping[str, Any], *,
     field that ``asked`` leaves out and keys the platform adds (``platform_keys``) are not
     compared.
     """
-    a, b = canonical(rtype, old), canonical(rtype, new)
-    want = b if asked is None else canonical(rtype, asked)
     node = rules(rtype)
+    want = canonical(rtype, new if asked is None else asked)
+    a = _asked_only(canonical(rtype, old), want, node)
+    b = _asked_only(canonical(rtype, new), want, node)
     forcing = set(node.get("replace", ()))
-    computed = set(node.get("computed", ()))
     update: list[str] = []
     replace: list[str] = []
     for field in managed_fields(rtype):
-        if field in computed and field not in want:
-            continue
-        if _filtered(rtype, field, a.get(field), want) == _filtered(rtype, field,
-                                                                   b.get(field), want):
+        if a.get(field) == b.get(field):
             continue
         (replace if ALL in forcing or field in forcing else update).append(field)
     return Diff(update=tuple(update), replace=tuple(replace))
