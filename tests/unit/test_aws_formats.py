@@ -221,8 +221,6 @@ def test_platform_keys_are_reported_ignored_unless_asked_and_kept() -> None:
     assert again["StorageDescriptor"]["Parameters"] == {"mine": "1", "recordCount": "10"}
 
 
-@pytest.mark.xfail(reason="dpn.canonical.diff compares a live map of platform keys only "
-                          "({} once filtered) with an absent field (None)", strict=False)
 def test_a_map_of_platform_keys_only_is_no_diff() -> None:
     props = {**PROPS, "format": "parquet"}
     table = as_glue_answer("t", props)

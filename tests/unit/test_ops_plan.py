@@ -82,7 +82,7 @@ def test_markdown_for_a_pull_request() -> None:
     assert "| 0 | 1 | 0 | 1 | 3 |" in lines
     assert "> **1 resource(s) will be deleted or replaced.**" in lines
     assert "| update | `etl` | `dbx.cluster` | `dev-lake-etl` | num_workers (changed outside " \
-           "dpn: num_workers) |" in lines
+           "dpn: num_workers); restarts the cluster if it is running |" in lines
     assert "| delete | `job` | `dbx.job` | `dev-lake-nightly` |  |" in lines
     assert "**Drift: 1 resource(s) changed and 0 deleted outside dpn; 'dpn update' repairs " \
            "it.**" in lines

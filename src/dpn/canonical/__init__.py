@@ -217,12 +217,15 @@ def _asked_only(value: Any, want: Any, node: Mapping[str, Any]) -> Any:
             keep = wanted.get(name) or {}
             out[name] = {k: v for k, v in out[name].items()
                          if k in keep or not k.startswith(tuple(prefixes))}
+            if not out[name]:  # only keys the platform added: as if absent
+                del out[name]
     for name, sub in node.get("fields", {}).items():
         if name in out:
             out[name] = _asked_only(out[name], wanted.get(name), sub)
     for name, sub in node.get("items", {}).items():
         if isinstance(out.get(name), list):
-            others = wanted.get(name) if isinstance(wanted.get(name), list) else []
+            given = wanted.get(name)
+            others: list[Any] = given if isinstance(given, list) else []
             out[name] = [_asked_only(v, others[i] if i < len(others) else None, sub)
                          for i, v in enumerate(out[name])]
     return out
