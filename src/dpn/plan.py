@@ -253,8 +253,34 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
                                   drift=_drift(old.type, old, live.get(key) if live else None,
                                                old.props),
                                   deleted_outside=gone_live))
+    _refuse_replacing_full_containers(changes, recorded)
     return Plan(stack=blueprint.stack, changes=tuple(changes), warnings=tuple(warnings),
                 serial=state.serial if state else 0, digest=blueprint_digest(blueprint))
+
+
+def _refuse_replacing_full_containers(changes: list[Change],
+                                      recorded: Mapping[str, model.ResourceState]) -> None:
+    """A replace deletes the old object before it creates the new one, so a database,
+    catalog or schema that still holds objects of the stack cannot be replaced: refuse
+    it here, before any call, rather than fail in the middle of the apply."""
+    held: dict[tuple[str, str], list[str]] = {}
+    for key, res in recorded.items():
+        parent = model.PARENT_FIELD.get(res.type)
+        if parent is not None and res.props.get(parent[0]):
+            held.setdefault((parent[1], str(res.props[parent[0]]).lower()), []).append(key)
+    for change in changes:
+        if change.action is not Action.REPLACE:
+            continue
+        old = recorded[change.key]
+        inside = held.get((change.type, old.id.lower()))
+        if inside:
+            fields = ", ".join(f for f in change.diff_fields if f != "name") or "name"
+            raise InputError(
+                f"{change.key}: {change.type} {old.id!r} would be replaced ({fields} cannot "
+                f"change in place), but it holds {', '.join(sorted(inside))} of this stack, "
+                "which a replace would have to delete first; dpn does not replace a "
+                "container with its contents: keep its "
+                f"{fields}, or delete {', '.join(sorted(inside))} first")
 
 
 def _drift(rtype: str, old: model.ResourceState, seen: Observed | None,

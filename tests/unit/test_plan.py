@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from dpn import model
-from dpn.blueprint import from_dict
+from dpn.blueprint import BlueprintBuilder, from_dict
 from dpn.blueprint.attrs import static_attrs
 from dpn.blueprint.refs import resolve
 from dpn.graph import order
@@ -185,3 +187,25 @@ def test_changed_type_under_the_same_key_is_refused() -> None:
     with pytest.raises(InputError, match="'landing' was of type aws.s3_bucket and is now "
                                          "dbx.catalog"):
         make_plan(bp, state)
+
+
+def test_a_container_holding_stack_objects_is_not_replaced() -> None:
+    from dpn.errors import InputError
+    from dpn.model import ResourceState, StackState, freeze
+    bp = BlueprintBuilder().with_metadata(org="acme", env="dev", project="lake",
+                                          region="us-east-1")
+    bp = bp.add_catalog("sales", domain="sales", storage_root="s3://b/new")
+    bp = bp.add_schema("gold", catalog="${sales}", layer="gold").build()
+    state = StackState("acme-dev-lake", 1, freeze({
+        "sales": ResourceState("sales", "dbx.catalog", "dev_sales", "dev_sales",
+                               freeze({"storage_root": "s3://b/old"}), freeze({})),
+        "gold": ResourceState("gold", "dbx.schema", "gold", "dev_sales.gold",
+                              freeze({"catalog": "dev_sales"}), freeze({}))}))
+    with pytest.raises(InputError, match=r"sales: dbx.catalog 'dev_sales' would be replaced .*"
+                                         r"storage_root.*holds gold"):
+        make_plan(bp, state)
+    empty = StackState("acme-dev-lake", 1, freeze({"sales": state.resources["sales"]}))
+    bp_alone = BlueprintBuilder().with_metadata(org="acme", env="dev", project="lake",
+                                                region="us-east-1").add_catalog(
+        "sales", domain="sales", storage_root="s3://b/new").build()
+    assert make_plan(bp_alone, empty).changes[0].action.value == "replace"
