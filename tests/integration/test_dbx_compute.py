@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 
+from dpn.canonical import diff
 from dpn.errors import InvalidRequest, ProviderError, Transient
 from dpn.providers.base import Spec
 from dpn.providers.databricks import ClientOptions, build
@@ -63,11 +64,11 @@ def test_cluster_lifecycle(dbx, dbx_faults, name):
     assert created.attrs == {"name": name, "id": created.id}
     assert provider.client.clusters.get(created.id).state.value == "RUNNING"
     assert created.owned_by(STACK, "etl")
-    assert not provider.diff(created.props, spec.props).changed
+    assert not diff(provider.type, created.props, spec.props).changed
     assert provider.find(spec) == created
 
     bigger = cluster_spec(name, num_workers=4, autotermination_minutes=60)
-    assert set(provider.diff(created.props, bigger.props).update) == {
+    assert set(diff(provider.type, created.props, bigger.props).update) == {
         "autotermination_minutes", "num_workers"}
     updated = provider.update(created.id, bigger)
     assert updated.props["num_workers"] == 4 and updated.props["autotermination_minutes"] == 60
@@ -75,7 +76,7 @@ def test_cluster_lifecycle(dbx, dbx_faults, name):
     updated = provider.update(created.id, scaled)
     assert updated.props["autoscale"] == {"min_workers": 1, "max_workers": 3}
     assert "num_workers" not in updated.props
-    assert not provider.diff(updated.props, scaled.props).changed
+    assert not diff(provider.type, updated.props, scaled.props).changed
 
     provider.delete(created.id)
     assert provider.read(created.id) is None
@@ -140,14 +141,14 @@ def test_job_lifecycle(dbx, dbx_faults, name):
     assert created.id.isdigit() and created.attrs == {"name": name, "id": created.id}
     assert created.owned_by(STACK, "nightly")
     assert created.props["tasks"][0]["task_key"] == "ingest"
-    assert not provider.diff(created.props, spec.props).changed
+    assert not diff(provider.type, created.props, spec.props).changed
     assert provider.find(spec) == created
 
     changed = job_spec(name, max_concurrent_runs=3, schedule=None)
-    assert provider.diff(created.props, changed.props).changed
+    assert diff(provider.type, created.props, changed.props).changed
     updated = provider.update(created.id, changed)
     assert updated.props["max_concurrent_runs"] == 3 and "schedule" not in updated.props
-    assert not provider.diff(updated.props, changed.props).changed
+    assert not diff(provider.type, updated.props, changed.props).changed
 
     provider.delete(created.id)
     assert provider.read(created.id) is None

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from dpn.canonical import diff
 from dpn.errors import AlreadyExists, InvalidRequest, NotEmpty
 from dpn.providers.base import Spec
 from dpn.providers.databricks import build
@@ -58,15 +59,15 @@ def test_catalog_lifecycle_and_default_schema_removal(dbx, name):
     created = provider.create(spec)
     assert created.id == name and created.attrs["full_name"] == name
     assert created.owned_by(STACK, "sales")
-    assert not provider.diff(created.props, spec.props).changed
+    assert not diff(provider.type, created.props, spec.props).changed
     assert "default" not in schema_names(dbx, name)
     assert provider.find(spec) == created
 
     changed = catalog_spec(name, comment="new", properties={**tags("sales"), "tier": "gold"})
-    assert provider.diff(created.props, changed.props).update
+    assert diff(provider.type, created.props, changed.props).update
     updated = provider.update(name, changed)
     assert updated.props["comment"] == "new" and updated.tags["tier"] == "gold"
-    assert not provider.diff(provider.read(name).props, changed.props).changed
+    assert not diff(provider.type, provider.read(name).props, changed.props).changed
 
     provider.delete(name)
     assert provider.read(name) is None
@@ -123,7 +124,7 @@ def test_schema_lifecycle_and_not_empty(dbx, name):
     created = provider.create(spec)
     assert created.id == f"{name}.gold" and created.attrs["full_name"] == f"{name}.gold"
     assert created.props["catalog"] == name
-    assert not provider.diff(created.props, spec.props).changed
+    assert not diff(provider.type, created.props, spec.props).changed
     assert provider.find(spec) == created
     with pytest.raises(AlreadyExists):
         provider.create(Spec("other", "dbx.schema", "gold",
@@ -153,15 +154,15 @@ def test_table_lifecycle(dbx, name):
     assert created.attrs == {"name": "orders", "id": created.id, "full_name": created.id}
     assert [c["name"] for c in created.props["columns"]] == ["order_id", "amount", "note"]
     assert created.props["columns"][0] == {"name": "order_id", "type": "BIGINT",
-                                           "comment": "key"}
+                                           "comment": "key", "nullable": True}
     assert created.props["data_source_format"] == "DELTA"
     assert created.props["comment"] == "orders table"
     assert created.owned_by(STACK, "orders")
-    assert not provider.diff(created.props, spec.props).changed
+    assert not diff(provider.type, created.props, spec.props).changed
     assert provider.find(spec) == created
 
     moved = table_spec(f"{name}.gold", storage_location="s3://elsewhere/orders/")
-    assert "storage_location" in provider.diff(created.props, moved.props).replace
+    assert "storage_location" in diff(provider.type, created.props, moved.props).replace
     with pytest.raises(InvalidRequest):
         provider.update(created.id, moved)
     with pytest.raises(AlreadyExists):
@@ -219,7 +220,7 @@ def test_update_replaces_properties_and_clears_comment(dbx, name):
     provider.create(catalog_spec(name, comment="c", properties={**tags("sales"), "tier": "1"}))
     updated = provider.update(name, catalog_spec(name))
     assert "tier" not in updated.tags and "comment" not in updated.props
-    assert not provider.diff(updated.props, catalog_spec(name).props).changed
+    assert not diff(provider.type, updated.props, catalog_spec(name).props).changed
     schemas = dbx["dbx.schema"]
     schemas.create(schema_spec(name, properties={**tags("gold"), "tier": "1"}, comment="c"))
     updated = schemas.update(f"{name}.gold", schema_spec(name))
@@ -232,7 +233,7 @@ def test_a_managed_default_schema_adopts_the_kept_platform_one(dbx, name):
     spec = schema_spec(name, "default", comment="ours now")
     adopted = dbx["dbx.schema"].create(spec)
     assert adopted.id == f"{name}.default" and adopted.owned_by(STACK, "gold")
-    assert not dbx["dbx.schema"].diff(adopted.props, spec.props).changed
+    assert not diff("dbx.schema", adopted.props, spec.props).changed
     with pytest.raises(AlreadyExists):  # now tagged: a second create is not an adoption
         dbx["dbx.schema"].create(schema_spec(name, "default"))
     dbx["dbx.catalog"].delete(name, force_empty=True)
@@ -242,5 +243,5 @@ def test_catalog_storage_root_round_trips(dbx, name):
     spec = catalog_spec(name, storage_root=f"s3://lake/{name}")
     created = dbx["dbx.catalog"].create(spec)
     assert created.props["storage_root"] == f"s3://lake/{name}"
-    assert not dbx["dbx.catalog"].diff(created.props, spec.props).changed
+    assert not diff("dbx.catalog", created.props, spec.props).changed
     dbx["dbx.catalog"].delete(name)
