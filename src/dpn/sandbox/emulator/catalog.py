@@ -5,6 +5,9 @@ Names are case-insensitive and stored lower case; parents must exist (404
 ``CATALOG_ALREADY_EXISTS`` / ``SCHEMA_ALREADY_EXISTS`` / ``TABLE_ALREADY_EXISTS``; a
 catalog or schema with content is deleted only with ``force`` (else 400 ``INVALID_STATE``);
 a new catalog gets ``default`` and ``information_schema`` schemas like the real service.
+Storage paths lose their trailing slashes (``storage_url``), a catalog or schema with a
+``storage_root`` reports its managed ``storage_location`` (``managed_location``), and one
+created without ``properties`` gets UC's managed defaults (``MANAGED_DEFAULT_PROPERTIES``).
 """
 
 from __future__ import annotations

@@ -1,9 +1,17 @@
 """Clusters API 2.1: create (with ``idempotency_token``), get, list (paginated), edit,
-delete (to TERMINATED), permanent-delete, start, spark-versions, list-node-types.
+delete (to TERMINATED), permanent-delete, start, pin, unpin, spark-versions,
+list-node-types.
 
-States move lazily with time: PENDING -> RUNNING and RESTARTING -> RUNNING after the
-emulator's ``cluster_delay``, TERMINATING -> TERMINATED likewise. A missing cluster is
+States move lazily with the emulator's clock: PENDING -> RUNNING and RESTARTING ->
+RUNNING after ``cluster_delay``, TERMINATING -> TERMINATED likewise, a RUNNING cluster
+idle for its ``autotermination_minutes`` -> TERMINATED (INACTIVITY). A missing cluster is
 400 INVALID_PARAMETER_VALUE "Cluster <id> does not exist", as on the real service.
+
+clusters/get answers like the SDK's ClusterDetails: the settings as the service reports
+them (``data_security_mode`` as its legacy alias, AUTO resolved, a single-user cluster
+bound to the caller, cloud defaults filled in, no ``apply_policy_default_values``) and
+``spec``, the settings as sent; terminated clusters leave clusters/list after 30 days and
+clusters/get after 60. Each behaviour names its source next to its code.
 """
 
 from __future__ import annotations
