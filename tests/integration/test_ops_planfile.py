@@ -45,7 +45,8 @@ def test_update_applies_a_saved_plan_and_refuses_a_stale_one(
     second = tmp_path / "second.json"
     md = run(clean_sandbox, home, "plan", bigger, "--out", str(second), "--format", "markdown")
     assert md.returncode == 0, md.stderr
-    assert "| update | `etl` | `dbx.cluster` | `dev-crash-etl` | num_workers; restarts the running cluster |" in md.stdout
+    assert ("| update | `etl` | `dbx.cluster` | `dev-crash-etl` | num_workers; restarts the "
+            "running cluster |") in md.stdout
     assert "| 0 | 1 | 0 | 0 | 7 |" in md.stdout
     other = run(clean_sandbox, home, "update", BLUEPRINT_EIGHT, "--plan", str(second), "--yes")
     assert other.returncode == 2 and "blueprint changed since the plan" in other.stderr
