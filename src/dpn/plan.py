@@ -26,6 +26,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
@@ -253,34 +254,45 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
                                   drift=_drift(old.type, old, live.get(key) if live else None,
                                                old.props),
                                   deleted_outside=gone_live))
-    _refuse_replacing_full_containers(changes, recorded)
+    _cascade_container_replaces(changes, recorded)
     return Plan(stack=blueprint.stack, changes=tuple(changes), warnings=tuple(warnings),
                 serial=state.serial if state else 0, digest=blueprint_digest(blueprint))
 
 
-def _refuse_replacing_full_containers(changes: list[Change],
-                                      recorded: Mapping[str, model.ResourceState]) -> None:
-    """A replace deletes the old object before it creates the new one, so a database,
-    catalog or schema that still holds objects of the stack cannot be replaced: refuse
-    it here, before any call, rather than fail in the middle of the apply."""
+def _cascade_container_replaces(changes: list[Change],
+                                recorded: Mapping[str, model.ResourceState]) -> None:
+    """A replace deletes the old object before it creates the new one, and a database,
+    catalog or schema cannot be deleted while it holds objects. So the stack's objects
+    inside a replaced container are replaced with it: deleted before it (deepest first)
+    and created again after it. Changes are rewritten in place; an object inside that is
+    leaving the blueprint cannot wait for the delete phase, so that plan is refused here,
+    before any call."""
     held: dict[tuple[str, str], list[str]] = {}
     for key, res in recorded.items():
         parent = model.PARENT_FIELD.get(res.type)
         if parent is not None and res.props.get(parent[0]):
             held.setdefault((parent[1], str(res.props[parent[0]]).lower()), []).append(key)
-    for change in changes:
-        if change.action is not Action.REPLACE:
+    index = {c.key: i for i, c in enumerate(changes)}
+    todo = [c.key for c in changes if c.action is Action.REPLACE]
+    while todo:
+        container = todo.pop()
+        old = recorded.get(container)
+        if old is None:
             continue
-        old = recorded[change.key]
-        inside = held.get((change.type, old.id.lower()))
-        if inside:
-            fields = ", ".join(f for f in change.diff_fields if f != "name") or "name"
-            raise InputError(
-                f"{change.key}: {change.type} {old.id!r} would be replaced ({fields} cannot "
-                f"change in place), but it holds {', '.join(sorted(inside))} of this stack, "
-                "which a replace would have to delete first; dpn does not replace a "
-                "container with its contents: keep its "
-                f"{fields}, or delete {', '.join(sorted(inside))} first")
+        for key in sorted(held.get((old.type, old.id.lower()), ())):
+            change = changes[index[key]]
+            if change.action is Action.DELETE:
+                raise InputError(
+                    f"{container}: {old.type} {old.id!r} would be replaced, but it still "
+                    f"holds {key}, which leaves the blueprint; a replace has to delete "
+                    f"{key} first: run 'dpn update' once without {container}'s change "
+                    "(deleting it), then again with it")
+            if change.action is Action.REPLACE:
+                continue
+            why = f"replaced with {container}, which holds it"
+            changes[index[key]] = dataclasses.replace(
+                change, action=Action.REPLACE, effects=(why,))
+            todo.append(key)
 
 
 def _drift(rtype: str, old: model.ResourceState, seen: Observed | None,

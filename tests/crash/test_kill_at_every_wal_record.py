@@ -50,3 +50,42 @@ def test_kill_after_record_then_recover(n, clean_sandbox, s3, glue, workspace, t
     assert again.returncode == 0, again.stderr
     live = assert_platforms_equal_state(tmp_path, STACK, s3, glue, workspace)
     assert len(live) == 8
+
+
+def _uc_blueprint(path, storage_root: str | None) -> str:
+    """A catalog holding a schema holding a table: a new storage root replaces all three."""
+    bp = json.loads(open(BLUEPRINT_EIGHT).read())
+    keep = {"sales", "sales_gold", "orders_gold"}
+    bp["resources"] = {k: v for k, v in bp["resources"].items() if k in keep}
+    bp["resources"]["orders_gold"]["storage_location"] = "s3://acme-dev-lake/gold/orders/"
+    if storage_root:
+        bp["resources"]["sales"]["storage_root"] = storage_root
+    path.write_text(json.dumps(bp))
+    return str(path)
+
+
+# begin, four records for each of the 3 replaces, commit, end
+REPLACE_RECORDS = 1 + 4 * 3 + 2
+
+
+@pytest.mark.parametrize("n", range(1, REPLACE_RECORDS))
+def test_kill_a_cascading_replace_after_record_then_recover(n, clean_sandbox, s3, glue,
+                                                           workspace, tmp_path):
+    sandbox = clean_sandbox
+    old = _uc_blueprint(tmp_path / "old.json", None)
+    new = _uc_blueprint(tmp_path / "new.json", "s3://acme-dev-lake/uc/sales/")
+    assert run(sandbox, tmp_path, "create", old, "--yes").returncode == 0
+    killed = run(sandbox, tmp_path, "update", new, "--yes", DPN_TEST_CRASH_AFTER_RECORD=str(n))
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    recovered = run(sandbox, tmp_path, "recover", "--format", "json")
+    assert recovered.returncode == 0, recovered.stderr
+    outcome = json.loads(recovered.stdout)["recovered"][0]["outcome"]
+    assert outcome == ("committed" if n >= REPLACE_RECORDS - 1 else "rolled_back")
+    live = assert_platforms_equal_state(tmp_path, STACK, s3, glue, workspace)
+    assert len(live) == 3
+    root = workspace.catalogs.get("dev_sales").storage_root
+    assert bool(root) == (outcome == "committed")
+    again = run(sandbox, tmp_path, "update", new, "--yes")
+    assert again.returncode == 0, again.stderr
+    assert len(assert_platforms_equal_state(tmp_path, STACK, s3, glue, workspace)) == 3
+    assert workspace.catalogs.get("dev_sales").storage_root.endswith("/uc/sales")

@@ -113,3 +113,37 @@ def test_sigterm_rolls_back_and_exits_130(clean_sandbox, dbx_faults, s3, glue, w
     assert proc.returncode == 130, err
     assert platform_inventory(s3, glue, workspace) == set()
     assert StateStore(tmp_path).load(STACK) is None
+
+
+def test_replacing_a_catalog_replaces_what_it_holds_and_a_failure_brings_all_back(
+        clean_sandbox, dbx_faults, s3, glue, workspace, tmp_path):
+    created = run(clean_sandbox, tmp_path, "create", BLUEPRINT_EIGHT, "--yes")
+    assert created.returncode == 0, created.stderr
+    moved = json.loads(open(BLUEPRINT_EIGHT).read())
+    moved["resources"]["sales"]["storage_root"] = "s3://${landing.name}/uc/sales/"
+    bp = tmp_path / "moved.json"
+    bp.write_text(json.dumps(moved))
+    plan = json.loads(run(clean_sandbox, tmp_path, "plan", str(bp), "--format", "json").stdout)
+    actions = {c["key"]: c["action"] for c in plan["changes"]}
+    assert [actions[k] for k in ("sales", "sales_gold", "orders_gold")] == ["replace"] * 3
+    assert plan["summary"]["replace"] == 3
+
+    dbx_faults.add(method="POST", path=r"/unity-catalog/tables$", status=400,
+                   error_code="INVALID_PARAMETER_VALUE", message="injected", count=1)
+    failed = run(clean_sandbox, tmp_path, "update", str(bp), "--yes", "--format", "json")
+    assert failed.returncode == 1 and json.loads(failed.stdout)["outcome"] == "rolled_back"
+    assert_platforms_equal_state(tmp_path, STACK, s3, glue, workspace)
+    catalog = workspace.catalogs.get("dev_sales")
+    assert not catalog.storage_root  # the old catalog is back as it was
+    assert workspace.tables.get("dev_sales.gold.orders").storage_location.endswith(
+        "/gold/orders")
+
+    dbx_faults.clear()
+    done = run(clean_sandbox, tmp_path, "update", str(bp), "--yes")
+    assert done.returncode == 0, done.stderr
+    assert workspace.catalogs.get("dev_sales").storage_root.endswith("/uc/sales")
+    assert workspace.tables.get("dev_sales.gold.orders").name == "orders"
+    assert_platforms_equal_state(tmp_path, STACK, s3, glue, workspace)
+    again = json.loads(run(clean_sandbox, tmp_path, "plan", str(bp), "--format",
+                           "json").stdout)
+    assert again["summary"]["no-op"] == 8

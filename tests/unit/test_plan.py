@@ -189,23 +189,39 @@ def test_changed_type_under_the_same_key_is_refused() -> None:
         make_plan(bp, state)
 
 
-def test_a_container_holding_stack_objects_is_not_replaced() -> None:
+def test_a_replaced_container_takes_the_stack_objects_inside_it_along() -> None:
     from dpn.errors import InputError
     from dpn.model import ResourceState, StackState, freeze
-    bp = BlueprintBuilder().with_metadata(org="acme", env="dev", project="lake",
-                                          region="us-east-1")
+    meta = {"org": "acme", "env": "dev", "project": "lake", "region": "us-east-1"}
+    bp = BlueprintBuilder().with_metadata(**meta)
     bp = bp.add_catalog("sales", domain="sales", storage_root="s3://b/new")
-    bp = bp.add_schema("gold", catalog="${sales}", layer="gold").build()
+    bp = bp.add_schema("gold", catalog="${sales}", layer="gold")
+    bp = bp.add_schema("silver", catalog="${sales}", layer="silver", comment="s")
+    bp = bp.add_table("orders", schema="${gold}", entity="orders",
+                      storage_location="s3://b/orders",
+                      columns=[{"name": "id", "type": "bigint"}]).build()
+    asked = {c.key: c for c in make_plan(bp, None).changes}
     state = StackState("acme-dev-lake", 1, freeze({
         "sales": ResourceState("sales", "dbx.catalog", "dev_sales", "dev_sales",
                                freeze({"storage_root": "s3://b/old"}), freeze({})),
         "gold": ResourceState("gold", "dbx.schema", "gold", "dev_sales.gold",
-                              freeze({"catalog": "dev_sales"}), freeze({}))}))
-    with pytest.raises(InputError, match=r"sales: dbx.catalog 'dev_sales' would be replaced .*"
-                                         r"storage_root.*holds gold"):
-        make_plan(bp, state)
-    empty = StackState("acme-dev-lake", 1, freeze({"sales": state.resources["sales"]}))
-    bp_alone = BlueprintBuilder().with_metadata(org="acme", env="dev", project="lake",
-                                                region="us-east-1").add_catalog(
-        "sales", domain="sales", storage_root="s3://b/new").build()
-    assert make_plan(bp_alone, empty).changes[0].action.value == "replace"
+                              freeze({"catalog": "dev_sales"}), freeze({})),
+        "silver": ResourceState("silver", "dbx.schema", "silver", "dev_sales.silver",
+                                freeze({"catalog": "dev_sales"}), freeze({})),
+        "orders": ResourceState("orders", "dbx.table", "orders", "dev_sales.gold.orders",
+                                freeze(dict(asked["orders"].after or {})), freeze({}))}))
+    changes = {c.key: c for c in make_plan(bp, state).changes}
+    assert {k: c.action.value for k, c in changes.items()} == {
+        "sales": "replace", "gold": "replace", "silver": "replace", "orders": "replace"}
+    assert changes["sales"].effects == ()
+    assert changes["gold"].effects == ("replaced with sales, which holds it",)
+    assert changes["orders"].effects == ("replaced with gold, which holds it",)
+    assert "comment" in changes["silver"].diff_fields  # what else changes still shows
+    leaving = BlueprintBuilder().with_metadata(**meta).add_catalog(
+        "sales", domain="sales", storage_root="s3://b/new").add_schema(
+        "gold", catalog="${sales}", layer="gold").add_table(
+        "orders", schema="${gold}", entity="orders", storage_location="s3://b/orders",
+        columns=[{"name": "id", "type": "bigint"}]).build()
+    with pytest.raises(InputError, match=r"sales: dbx.catalog 'dev_sales' would be replaced, "
+                                         r"but it still holds silver, which leaves"):
+        make_plan(leaving, state)

@@ -25,7 +25,7 @@ from dpn.engine.transaction import (
     made_by_create,
 )
 from dpn.engine.undo import undo_all
-from dpn.engine.wal import Rec, WalLog
+from dpn.engine.wal import OLD, Rec, WalLog
 from dpn.model import StackState
 from dpn.providers.base import Observed, Spec
 
@@ -73,7 +73,7 @@ def replay(log: WalLog) -> _Replay:
             if op == "delete":
                 out.deleted.add(rec["key"])
             elif op == "replace_delete":
-                out.add(f"{rec['key']}#old", {"key": rec["key"], "op": op, "id": rec["id"],
+                out.add(rec["key"] + OLD, {"key": rec["key"], "op": op, "id": rec["id"],
                                               "type": intent.get("type"),
                                               "before": intent.get("before")})
             else:
@@ -142,7 +142,7 @@ def _resolve_unknown(engine: Engine, stack: str, rp: _Replay, result: Recovery) 
             live = engine.call(key, "read", functools.partial(provider.read, intent["id"]))
             if live is None:
                 result.actions.append(f"{key}: old object had been deleted for a replace")
-                rp.add(f"{key}#old", {"key": key, "op": op, "id": intent["id"],
+                rp.add(key + OLD, {"key": key, "op": op, "id": intent["id"],
                                       "type": intent["type"], "before": intent["before"]})
         # a delete intent is settled in the forward path
 

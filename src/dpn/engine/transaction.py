@@ -35,7 +35,7 @@ from dpn.engine.ops import ApplyResult, Operation, OpResult, Outcome, idempotenc
 from dpn.engine.retry import RetryPolicy
 from dpn.engine.scheduler import reverse_edges, run_graph
 from dpn.engine.store import LocalStore, Store, WalSink
-from dpn.engine.wal import Rec
+from dpn.engine.wal import OLD, Rec
 from dpn.errors import (
     AlreadyExists,
     DpnError,
@@ -101,6 +101,7 @@ class Transaction:
         self._mutex = threading.Lock()
         self.wal: WalSink | None = None
         self.unresolved: list[str] = []  # failed creates whose effect could not be read
+        self._started: dict[str, float] = {}  # key -> when its first node started
 
     # -- the whole run ------------------------------------------------------------------
 
@@ -113,8 +114,8 @@ class Transaction:
                             base_serial=self.base.serial,
                             ops=[op.to_json() for op in self.ops.values()])
             self.engine.events(TxStarted(self.stack, self.tx, len(self.ops)))
-            deps = {k: self.ops[k].depends_on for k in pre}
-            run = run_graph(pre, deps, self._forward, parallelism=self.engine.parallelism,
+            nodes, waits = self._forward_graph(pre)
+            run = run_graph(nodes, waits, self._forward, parallelism=self.engine.parallelism,
                             stop=self.engine.cancel.is_set)
             if run.failed or run.stopped:
                 result = self._rollback(run.failed, cancelled=run.stopped)
@@ -142,12 +143,29 @@ class Transaction:
 
     # -- forward operations -------------------------------------------------------------
 
-    def _forward(self, key: str) -> None:
+    def _forward_graph(self, pre: list[str]) -> tuple[list[str], dict[str, set[str]]]:
+        """The forward phase as a graph. A replace is two nodes: ``key#old`` deletes the old
+        object and ``key`` creates the new one. Deletes go children first (a replaced
+        container's objects are replaced with it, and it can only go once they have), and
+        creates parents first, as for any create."""
+        waits = {k: set(self.ops[k].depends_on) for k in pre}
+        replaced = [k for k in pre if self.ops[k].action == "replace"]
+        for key in replaced:
+            waits[key].add(key + OLD)
+            waits[key + OLD] = {c + OLD for c in replaced if key in self.ops[c].depends_on}
+        return [*pre, *(k + OLD for k in replaced)], waits
+
+    def _forward(self, node: str) -> None:
+        key = node.removesuffix(OLD)
         op = self.ops[key]
-        self.engine.events(OpStarted(key, op.type, op.name, op.action))
-        started = time.monotonic()
+        if node != key or op.action != "replace":  # a replace starts with its delete
+            self.engine.events(OpStarted(key, op.type, op.name, op.action))
+            self._started[key] = time.monotonic()
         try:
             before: dict[str, Any] | None = None
+            if node != key:
+                self._replace_delete(op)
+                return
             if op.action == "create":
                 obs, spec = self._create(op)
             elif op.action == "update":
@@ -155,14 +173,15 @@ class Transaction:
             elif op.action == "import":
                 obs, spec, before = self._update(op, adopt=True)
             else:
-                obs, spec = self._replace(op)
+                obs, spec = self._replace_create(op)
         except Exception as exc:
             self._record_failed(op, exc, logged=key not in self.unresolved)
             raise
         self._record_done(op, spec, obs, before)
         with self._mutex:
             self.results[key] = OpResult(key, op.action, "done", obs.id)
-        self.engine.events(OpDone(key, op.action, obs.id, time.monotonic() - started))
+        self.engine.events(OpDone(key, op.action, obs.id,
+                                  time.monotonic() - self._started[key]))
 
     def _record_done(self, op: Operation, spec: Spec, obs: Observed,
                      before: dict[str, Any] | None = None) -> None:
@@ -280,8 +299,9 @@ class Transaction:
         obs = self.engine.call(op.key, "update", lambda: provider.update(op.id or "", spec))
         return obs, spec, _observed_json(live)
 
-    def _replace(self, op: Operation) -> tuple[Observed, Spec]:
-        spec = self._spec(op)
+    def _replace_delete(self, op: Operation) -> None:
+        """The first half of a replace: delete the old object (its before-image kept, so a
+        rollback can bring it back)."""
         provider = self.engine.provider(op.type)
         live = self._live_owned(op)
         assert self.wal is not None
@@ -290,9 +310,16 @@ class Transaction:
         self.engine.call(op.key, "delete", lambda: provider.delete(op.id or ""))
         self.wal.append(Rec.DONE, key=op.key, action="replace", op="replace_delete", id=op.id)
         with self._mutex:  # the old object is gone: a rollback must bring it back
-            self.done[f"{op.key}#old"] = {"key": op.key, "op": "replace_delete", "id": op.id,
-                                          "type": op.type, "before": _observed_json(live)}
-            self.done_order.append(f"{op.key}#old")
+            self.done[op.key + OLD] = {"key": op.key, "op": "replace_delete", "id": op.id,
+                                       "type": op.type, "before": _observed_json(live),
+                                       "depends_on": list(op.depends_on)}
+            self.done_order.append(op.key + OLD)
+
+    def _replace_create(self, op: Operation) -> tuple[Observed, Spec]:
+        """The second half of a replace: create the new object."""
+        spec = self._spec(op)
+        provider = self.engine.provider(op.type)
+        assert self.wal is not None
         self.wal.append(Rec.INTENT, key=op.key, action="replace", op="create", type=op.type,
                         spec=_spec_json(spec))
         return self._create_settled(op, provider, spec), spec

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from dpn.engine.events import UndoDone, UndoFailed, UndoStarted
 from dpn.engine.scheduler import run_graph
-from dpn.engine.wal import Rec
+from dpn.engine.wal import OLD, Rec
 from dpn.model import freeze
 from dpn.providers.base import Spec
 
@@ -28,16 +28,22 @@ def undo_all(engine: Engine, wal: WalSink, stack: str, done: Mapping[str, Mappin
     """Undo every entry of ``done`` (keyed by node name, in completion ``order``).
     Returns what could not be undone (empty when everything was)."""
     nodes = list(order)
+    # the new objects (creates, updates, the create half of replaces) go children first
     dependents: dict[str, set[str]] = {}
     for node in nodes:
-        for dep in done[node].get("depends_on") or ():
-            dependents.setdefault(dep, set()).add(node)
+        if not node.endswith(OLD):
+            for dep in done[node].get("depends_on") or ():
+                dependents.setdefault(dep, set()).add(node)
+    olds = {done[node]["key"]: node for node in nodes if node.endswith(OLD)}
     waits: dict[str, set[str]] = {}
     for node in nodes:
         key = done[node]["key"]
         waits[node] = {d for d in dependents.get(key, ()) if d != node}
-        if node.endswith("#old") and key in done:
-            waits[node].add(key)  # the new object goes before the old one comes back
+        if node.endswith(OLD):
+            if key in done:
+                waits[node].add(key)  # the new object goes before the old one comes back
+            # old objects come back parents first (a container before what it held)
+            waits[node] |= {olds[d] for d in done[node].get("depends_on") or () if d in olds}
 
     def undo_one(node: str) -> None:
         entry = done[node]

@@ -28,6 +28,10 @@ from typing import Any
 from dpn.engine.files import check_stack_id, fsync_dir, private_dir
 from dpn.errors import StateError
 
+# The suffix that names the old object of a replace among a transaction's nodes and done
+# entries: ``key#old`` is its delete (forward) and its re-creation (undo).
+OLD = "#old"
+
 
 class Rec(StrEnum):
     BEGIN = "begin"              # the plan: operations, base state serial
