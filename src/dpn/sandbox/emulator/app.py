@@ -11,11 +11,14 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from dpn.sandbox.emulator.errors import ApiError, invalid
 from dpn.sandbox.emulator.store import Store
+
+if TYPE_CHECKING:
+    from dpn.sandbox.emulator.iam import RoleReader
 from dpn.sandbox.faults import FaultRule
 from dpn.sandbox.middleware import Headers, StartResponse, read_body, status_line
 
@@ -60,11 +63,26 @@ class Emulator:
 
     def __init__(self, token: str, data_dir: Path | None = None,
                  cluster_delay: float | None = None,
-                 clock: Callable[[], float] | None = None) -> None:
-        from dpn.sandbox.emulator import catalog, clusters, jobs, scim, tables
+                 clock: Callable[[], float] | None = None,
+                 iam_reader: RoleReader | None = None) -> None:
+        from dpn.sandbox.emulator import (
+            access,
+            catalog,
+            clusters,
+            grants,
+            jobs,
+            scim,
+            storage,
+            tables,
+            volumes,
+        )
 
         self.token = token
+        self.data_dir = data_dir
         self.store = Store(data_dir)
+        # Reads IAM roles for external location validation (iam.py); by default the
+        # sandbox's own AWS side, found through the data directory on first use.
+        self.iam_reader = iam_reader
         # The emulator's clock: ``clock`` (default: the wall clock) plus the offset that
         # ``POST /_dpn/config {"advance_clock": seconds}`` moves forward, so tests reach
         # "30 days after termination" without sleeping. The offset is stored with the
@@ -73,7 +91,8 @@ class Emulator:
         delay = os.environ.get("DPN_SANDBOX_CLUSTER_DELAY", "0.3")
         self.cluster_delay = float(delay) if cluster_delay is None else cluster_delay
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
-        for module in (clusters, jobs, catalog, tables, scim):
+        for module in (clusters, jobs, catalog, tables, volumes, storage, grants, access,
+                       scim):
             for method, pattern, handler in module.ROUTES:
                 self.routes.append((method, re.compile(pattern + r"/?$"), handler))
 
@@ -102,7 +121,12 @@ class Emulator:
     def config(self, body: dict[str, Any]) -> dict[str, Any]:
         """``/_dpn/config``: read or set ``cluster_delay`` (seconds PENDING->RUNNING);
         ``advance_clock`` (seconds, >= 0) moves the emulator's clock forward, as if that
-        much time had passed. Answers the settings and ``now`` (epoch ms, emulator clock)."""
+        much time had passed; ``enforce_access``, ``metastore_root`` and
+        ``iam_propagation_seconds`` (options.py; back to their defaults on reset).
+        Answers the settings and ``now`` (epoch ms, emulator clock)."""
+        from dpn.sandbox.emulator import options
+
+        options.apply(self, body)
         if "cluster_delay" in body:
             self.cluster_delay = float(body["cluster_delay"])
         if "advance_clock" in body:
@@ -112,7 +136,7 @@ class Emulator:
             with self.store.lock:
                 self.store.data["clock_offset"] = self.store.data.get("clock_offset", 0.0) + step
                 self.store.save()
-        return {"cluster_delay": self.cluster_delay,
+        return {"cluster_delay": self.cluster_delay, **options.current(self),
                 "clock_offset": self.store.data.get("clock_offset", 0.0), "now": self.now_ms()}
 
     # --- WSGI -------------------------------------------------------------------------

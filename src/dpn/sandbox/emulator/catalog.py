@@ -17,6 +17,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from dpn.sandbox.emulator import access, grantstore
 from dpn.sandbox.emulator.app import USER, Request, check_type, optional, page, require
 from dpn.sandbox.emulator.errors import ApiError, invalid, invalid_state, not_found
 
@@ -172,6 +173,10 @@ def create_catalog(emu: Emulator, request: Request) -> dict[str, Any]:
         storage_root = storage_url(storage_root)
     catalog_id = str(uuid.uuid4())
     with emu.store.lock:
+        if storage_root:
+            access.check_managed_storage(emu, storage_root)
+        else:
+            access.check_metastore_root(emu)
         if name in emu.store["catalogs"]:
             raise ApiError(400, "CATALOG_ALREADY_EXISTS", f"Catalog '{name}' already exists")
         catalog = _stamp(emu, {
@@ -242,7 +247,8 @@ def _rename_catalog(emu: Emulator, old: str, new: str) -> None:
     catalog = emu.store["catalogs"].pop(old)
     catalog.update(name=new, full_name=new)
     emu.store["catalogs"][new] = catalog
-    for coll in ("schemas", "tables"):
+    grantstore.rename(emu, "CATALOG", old, new)
+    for coll in ("schemas", "tables", "volumes"):
         for key in [k for k in emu.store[coll] if k.startswith(old + ".")]:
             obj = emu.store[coll].pop(key)
             obj["catalog_name"] = new
@@ -257,13 +263,16 @@ def delete_catalog(emu: Emulator, request: Request, name: str) -> dict[str, Any]
         prefix = catalog["name"] + "."
         schemas = [k for k in emu.store["schemas"] if k.startswith(prefix)
                    and k != prefix + SYSTEM_SCHEMA]
+        volumes = [k for k in emu.store["volumes"] if k.startswith(prefix)]
         if schemas and not force:
             raise invalid_state(f"Catalog '{catalog['name']}' is not empty. The catalog has "
-                                f"{len(schemas)} schemas(s), 0 functions(s) and 0 volumes(s)")
-        for coll in ("tables", "schemas"):
+                                f"{len(schemas)} schemas(s), 0 functions(s) and "
+                                f"{len(volumes)} volumes(s)")
+        for coll in ("tables", "volumes", "schemas"):
             for key in [k for k in emu.store[coll] if k.startswith(prefix)]:
                 del emu.store[coll][key]
         del emu.store["catalogs"][catalog["name"]]
+        grantstore.drop(emu, "CATALOG", catalog["name"])
         emu.store.save()
     return {}
 
@@ -279,6 +288,8 @@ def create_schema(emu: Emulator, request: Request) -> dict[str, Any]:
         storage_root = storage_url(storage_root)
     with emu.store.lock:
         _catalog(emu, catalog_name)
+        if storage_root:
+            access.check_managed_storage(emu, storage_root)
         key = f"{catalog_name}.{name}"
         if key in emu.store["schemas"]:
             raise ApiError(400, "SCHEMA_ALREADY_EXISTS", f"Schema '{name}' already exists")
@@ -320,10 +331,12 @@ def update_schema(emu: Emulator, request: Request, full_name: str) -> dict[str, 
             del emu.store["schemas"][old_key]
             schema.update(name=new_name, full_name=new_key)
             emu.store["schemas"][new_key] = schema
-            for key in [k for k in emu.store["tables"] if k.startswith(old_key + ".")]:
-                table = emu.store["tables"].pop(key)
-                table.update(schema_name=new_name, full_name=new_key + key[len(old_key):])
-                emu.store["tables"][table["full_name"]] = table
+            grantstore.rename(emu, "SCHEMA", old_key, new_key)
+            for coll in ("tables", "volumes"):
+                for key in [k for k in emu.store[coll] if k.startswith(old_key + ".")]:
+                    obj = emu.store[coll].pop(key)
+                    obj.update(schema_name=new_name, full_name=new_key + key[len(old_key):])
+                    emu.store[coll][obj["full_name"]] = obj
         emu.store.save()
         return _drop_none(copy.deepcopy(schema))
 
@@ -336,12 +349,16 @@ def delete_schema(emu: Emulator, request: Request, full_name: str) -> dict[str, 
             raise invalid(f"Cannot delete system schema '{schema['full_name']}'.")
         prefix = schema["full_name"] + "."
         tables = [k for k in emu.store["tables"] if k.startswith(prefix)]
-        if tables and not force:
+        volumes = [k for k in emu.store["volumes"] if k.startswith(prefix)]
+        if (tables or volumes) and not force:
             raise invalid_state(f"Schema '{schema['full_name']}' is not empty. The schema has "
-                                f"{len(tables)} tables(s), 0 functions(s), 0 volumes(s)")
-        for key in tables:
-            del emu.store["tables"][key]
+                                f"{len(tables)} tables(s), 0 functions(s), "
+                                f"{len(volumes)} volumes(s)")
+        for coll, keys in (("tables", tables), ("volumes", volumes)):
+            for key in keys:
+                del emu.store[coll][key]
         del emu.store["schemas"][schema["full_name"]]
+        grantstore.drop(emu, "SCHEMA", schema["full_name"])
         emu.store.save()
     return {}
 

@@ -11,12 +11,16 @@ from pathlib import Path
 from typing import Any
 
 STATE_FILE = "dbx-state.json"
-COLLECTIONS = ("clusters", "jobs", "catalogs", "schemas", "tables")
+COLLECTIONS = ("clusters", "jobs", "catalogs", "schemas", "tables", "volumes",
+               "storage_credentials", "external_locations", "grants", "iam_seen", "settings")
 
 
 class Store:
     """``clusters`` by id, ``jobs`` by id (str), ``catalogs`` by name, ``schemas`` by
-    ``catalog.schema``, ``tables`` by ``catalog.schema.table`` (all lower case keys)."""
+    ``catalog.schema``, ``tables`` and ``volumes`` by ``catalog.schema.name``,
+    ``storage_credentials`` and ``external_locations`` by name (all lower case keys);
+    ``grants`` by ``SECURABLE_TYPE:full_name`` (grantstore.py), ``iam_seen`` by role ARN
+    (iam.py), ``settings`` by option name (options.py)."""
 
     def __init__(self, data_dir: Path | None) -> None:
         self.lock = threading.RLock()

@@ -1,5 +1,7 @@
 """Unity Catalog tables API 2.1: create (``POST tables``, EXTERNAL tables only, as for
-external clients of the real service), get, list, update (owner), delete, exists."""
+external clients of the real service; with ``enforce_access`` on, after the
+preconditions of ``access.check_external_table``), get, list, update (owner), delete
+(with the table's grants), exists."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from dpn.sandbox.emulator import access, grantstore
 from dpn.sandbox.emulator.app import Request, check_type, optional, require
 from dpn.sandbox.emulator.catalog import (
     FORMATS,
@@ -113,6 +116,7 @@ def create_table(emu: Emulator, request: Request) -> dict[str, Any]:
         full_name = f"{catalog_name}.{schema_name}.{name}"
         if full_name in emu.store["tables"]:
             raise ApiError(400, "TABLE_ALREADY_EXISTS", f"Table '{full_name}' already exists")
+        access.check_external_table(emu, schema, location)
         table = _stamp(emu, {
             "name": name, "catalog_name": catalog_name, "schema_name": schema_name,
             "full_name": full_name, "table_type": table_type,
@@ -172,6 +176,7 @@ def delete_table(emu: Emulator, request: Request, full_name: str) -> dict[str, A
     with emu.store.lock:
         table = _table(emu, full_name)
         del emu.store["tables"][table["full_name"]]
+        grantstore.drop(emu, "TABLE", table["full_name"])
         emu.store.save()
     return {}
 

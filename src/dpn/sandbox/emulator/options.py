@@ -1,0 +1,66 @@
+"""The emulator's behaviour switches, set through ``POST /_dpn/config`` and kept with the
+objects (``store["settings"]``), so ``POST /_dpn/reset`` puts every one back to its
+default below.
+
+- ``enforce_access``: the Unity Catalog preconditions of ``access.py`` (external location
+  covering a path, explicit EXTERNAL USE grants, metastore root storage). Off by default
+  while blueprints and tests create tables without the storage-and-access chain.
+- ``metastore_root``: the emulated metastore's root storage URL; none, as on a workspace
+  whose metastore was created without one.
+- ``iam_propagation_seconds``: how long, on the emulator's clock, a changed IAM trust
+  policy stays invisible to external location validation (``iam.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dpn.sandbox.emulator.app import Emulator
+
+ENFORCE_ACCESS_DEFAULT = False
+METASTORE_ROOT_DEFAULT: str | None = None
+IAM_PROPAGATION_SECONDS_DEFAULT = 0.0
+
+DEFAULTS: dict[str, Any] = {
+    "enforce_access": ENFORCE_ACCESS_DEFAULT,
+    "metastore_root": METASTORE_ROOT_DEFAULT,
+    "iam_propagation_seconds": IAM_PROPAGATION_SECONDS_DEFAULT,
+}
+
+
+def get(emu: Emulator, name: str) -> Any:
+    """The current value of option ``name`` (its default unless a config call set it)."""
+    return emu.store["settings"].get(name, DEFAULTS[name])
+
+
+def current(emu: Emulator) -> dict[str, Any]:
+    return {name: get(emu, name) for name in DEFAULTS}
+
+
+def apply(emu: Emulator, body: dict[str, Any]) -> None:
+    """Set the options present in ``body``; ValueError (a 400 from the admin API) for a
+    value of the wrong kind, before anything is changed."""
+    from dpn.sandbox.emulator.catalog import storage_url
+
+    changes: dict[str, Any] = {}
+    if "enforce_access" in body:
+        if not isinstance(body["enforce_access"], bool):
+            raise ValueError("enforce_access must be true or false")
+        changes["enforce_access"] = body["enforce_access"]
+    if "metastore_root" in body:
+        root = body["metastore_root"]
+        if root is not None and (not isinstance(root, str) or "://" not in root):
+            raise ValueError("metastore_root must be null or a URL like s3://bucket/path")
+        changes["metastore_root"] = storage_url(root) if root else None
+    if "iam_propagation_seconds" in body:
+        seconds = body["iam_propagation_seconds"]
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) \
+                or not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("iam_propagation_seconds must be a number of seconds >= 0")
+        changes["iam_propagation_seconds"] = float(seconds)
+    if changes:
+        with emu.store.lock:
+            emu.store["settings"].update(changes)
+            emu.store.save()
