@@ -69,7 +69,28 @@ class LockedError(DpnError):
         self.stack = stack
         self.holder = holder or {}
         who = ", ".join(f"{k}={v}" for k, v in self.holder.items()) or "unknown holder"
-        super().__init__(f"stack {stack!r} is locked by another process ({who})")
+        hint = lease_hint(self.holder)
+        super().__init__(f"stack {stack!r} is locked by another process ({who})"
+                         + (f"; {hint}" if hint else ""))
+
+
+def lease_hint(holder: dict[str, object], now: float | None = None) -> str:
+    """For a lock held as a lease (the S3 backend): when it runs out and how to wait for
+    it. Empty for a lock without a lease (the local backend's holder is a live pid)."""
+    import calendar
+    import time
+
+    ends = holder.get("lease_expires")
+    if not isinstance(ends, str):
+        return ""
+    try:
+        end = calendar.timegm(time.strptime(ends, "%Y-%m-%dT%H:%M:%SZ"))
+    except ValueError:
+        return ""
+    left = max(0, round(end - (time.time() if now is None else now)))
+    return (f"its lease runs out at {ends} (in {left} s) unless that runner renews it; "
+            f"if it has stopped, rerun with --lock-timeout {left + 5} to wait for the "
+            "lease to run out")
 
 
 class RecoveryNeeded(DpnError):

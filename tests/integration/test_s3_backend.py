@@ -4,6 +4,7 @@ bucket (moto in the sandbox), with unpatched boto3 over HTTP."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -138,7 +139,14 @@ def test_a_live_holder_refuses_b_with_its_identity(team):
         refused = dpn(team, "B", "create", team["blueprint"], "--yes")
     assert refused.returncode == 3, refused.stderr
     assert "tx-of-a" in refused.stderr and "Traceback" not in refused.stderr
+    # when the lease runs out, and how to wait for it
+    assert re.search(r"its lease runs out at \S+Z \(in \d+ s\).*--lock-timeout \d+",
+                     refused.stderr), refused.stderr
     assert dpn(team, "B", "create", team["blueprint"], "--yes").returncode == 0
+    with store(team).lock(STACK, tx="tx-of-a"):
+        status = dpn(team, "B", "status")
+    assert "locked by" in status.stdout and "its lease runs out at" in status.stdout
+    assert "--lock-timeout" in status.stdout
 
 
 def test_state_migrate_local_to_s3_and_back(team, s3, glue):

@@ -53,3 +53,20 @@ def test_waiting_with_a_timeout(tmp_path, holder):
     with pytest.raises(LockedError):
         StackLock(tmp_path, "acme-dev-lock", timeout=0.5).acquire()
     assert time.monotonic() - began >= 0.5
+
+
+def test_a_lease_hint_says_when_the_lease_runs_out_and_how_to_wait() -> None:
+    import calendar
+    import time
+
+    from dpn.errors import LockedError, lease_hint
+
+    ends = "2026-12-01T12:00:30Z"
+    now = calendar.timegm(time.strptime("2026-12-01T12:00:00Z", "%Y-%m-%dT%H:%M:%SZ"))
+    hint = lease_hint({"tx": "t1", "lease_expires": ends}, now=now)
+    assert hint.startswith(f"its lease runs out at {ends} (in 30 s)")
+    assert "--lock-timeout 35" in hint
+    assert lease_hint({"pid": 42}) == ""          # a local lock: a live pid, no lease
+    assert lease_hint({"lease_expires": "soon"}) == ""
+    assert "lease runs out" not in str(LockedError("s", {"pid": 42}))
+    assert "lease runs out" in str(LockedError("s", {"lease_expires": ends}))

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from dpn.cli.common import App, handle_errors, pass_app, platform_options, resolve_settings
-from dpn.errors import InputError
+from dpn.errors import InputError, lease_hint
 from dpn.model import RESOURCE_TYPES, thaw
 
 
@@ -42,6 +42,9 @@ def status(app: App, stack: str | None, fmt: str, settings: Any, sandbox: bool) 
         if r.lock_holder:
             who = ", ".join(f"{k}={v}" for k, v in r.lock_holder.items())
             click.echo(f"  locked by {who}")
+            hint = lease_hint(r.lock_holder)
+            if hint:
+                click.echo(f"  {hint}")
         if r.incomplete:
             click.echo(f"  INCOMPLETE transaction(s): {', '.join(r.incomplete)} "
                        f"-> run '{store.command('recover', r.stack)}'")

@@ -96,7 +96,7 @@ class S3Lock:
                         if etag is not None:
                             self.took_over = holder
                     elif time.monotonic() >= deadline:
-                        raise LockedError(self.stack, _public(holder))
+                        raise LockedError(self.stack, _public(holder, modified))
             if etag is not None:
                 self.etag, self._renewed_at = etag, started
                 self.store.held[self.stack] = self
@@ -175,7 +175,7 @@ def current_holder(store: Any, stack: str) -> dict[str, Any] | None:
     holder = _decode(body)
     if is_expired(holder, modified, time.time()):
         return None
-    return _public(holder)
+    return _public(holder, modified)
 
 
 def _decode(body: bytes) -> dict[str, Any]:
@@ -186,12 +186,15 @@ def _decode(body: bytes) -> dict[str, Any]:
     return dict(holder) if isinstance(holder, dict) else {}
 
 
-def _public(holder: dict[str, Any]) -> dict[str, Any]:
-    """What ``status`` and LockedError show: no token or nonce."""
+def _public(holder: dict[str, Any], last_modified: float | None = None) -> dict[str, Any]:
+    """What ``status`` and LockedError show: no token or nonce; ``lease_expires`` is when
+    a reader counts the lease as run out (``is_expired``), in UTC."""
     out = {k: v for k, v in holder.items() if k not in ("token", "nonce", "lease_seconds")}
     if "lease_expires" in out:
-        out["lease_expires"] = time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                             time.gmtime(float(out["lease_expires"])))
+        ends = float(out["lease_expires"])
+        if last_modified is not None:
+            ends = max(ends, last_modified + float(holder.get("lease_seconds") or 0) + 1.0)
+        out["lease_expires"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ends + 0.999))
     return out or {"pid": "?"}
 
 
