@@ -170,6 +170,16 @@ def test_credential_in_use_is_deleted_only_with_force(clean_sandbox, workspace, 
     assert workspace.external_locations.get("loc").credential_name == "cred"
 
 
+def test_credential_in_use_changes_role_only_with_force(clean_sandbox, workspace, iam):
+    _credential(workspace, iam)
+    _location(workspace, skip_validation=True)
+    other = AwsIamRoleRequest(_role(iam, "role-other"))
+    with pytest.raises(InvalidState, match="dependent storage location.*use force option"):
+        workspace.storage_credentials.update("cred", aws_iam_role=other)
+    moved = workspace.storage_credentials.update("cred", aws_iam_role=other, force=True)
+    assert moved.aws_iam_role.role_arn == other.role_arn
+
+
 def test_credential_rename_carries_its_locations(clean_sandbox, workspace, iam):
     _credential(workspace, iam)
     _location(workspace, skip_validation=True)

@@ -69,10 +69,11 @@ class Emulator:
             access,
             catalog,
             clusters,
+            credentials,
             grants,
             jobs,
+            locations,
             scim,
-            storage,
             tables,
             volumes,
         )
@@ -91,8 +92,8 @@ class Emulator:
         delay = os.environ.get("DPN_SANDBOX_CLUSTER_DELAY", "0.3")
         self.cluster_delay = float(delay) if cluster_delay is None else cluster_delay
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
-        for module in (clusters, jobs, catalog, tables, volumes, storage, grants, access,
-                       scim):
+        for module in (clusters, jobs, catalog, tables, volumes, credentials, locations,
+                       grants, access, scim):
             for method, pattern, handler in module.ROUTES:
                 self.routes.append((method, re.compile(pattern + r"/?$"), handler))
 

@@ -8,6 +8,10 @@ a new catalog gets ``default`` and ``information_schema`` schemas like the real 
 Storage paths lose their trailing slashes (``storage_url``), a catalog or schema with a
 ``storage_root`` reports its managed ``storage_location`` (``managed_location``), and one
 created without ``properties`` gets UC's managed defaults (``MANAGED_DEFAULT_PROPERTIES``).
+A catalog's or schema's volumes count and go with it like its tables, and grants follow
+renames and deletes (``grantstore``). With ``enforce_access`` on, a create checks the
+storage preconditions of ``access.py`` (managed storage under an external location, or
+the metastore's root storage).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from dpn.sandbox.emulator import grantstore, storage, volumes
+from dpn.sandbox.emulator import credentials, grantstore, locations, volumes
 from dpn.sandbox.emulator.app import Request, check_type, optional
 from dpn.sandbox.emulator.catalog import _catalog, _schema, _table
 from dpn.sandbox.emulator.errors import invalid
@@ -53,7 +53,7 @@ PRIVILEGES: dict[str, frozenset[str]] = {
 }
 _LOOKUP: dict[str, Callable[[Emulator, str], dict[str, Any]]] = {
     "CATALOG": _catalog, "SCHEMA": _schema, "TABLE": _table, "VOLUME": volumes.volume,
-    "EXTERNAL_LOCATION": storage.location, "STORAGE_CREDENTIAL": storage.credential,
+    "EXTERNAL_LOCATION": locations.location, "STORAGE_CREDENTIAL": credentials.credential,
 }
 
 

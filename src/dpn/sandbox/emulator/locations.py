@@ -1,0 +1,184 @@
+"""Unity Catalog external locations, API 2.1 (databricks-sdk ``ExternalLocationsAPI``).
+
+Names are case-insensitive and stored lower case, with ``full_name`` equal to the name
+(databrickslabs/ucx issue #2270: a create of "UCX_location_1" answered with ``name`` and
+``full_name`` "ucx_location_1", ``securable_type`` EXTERNAL_LOCATION, ``securable_kind``
+EXTERNAL_LOCATION_STANDARD, ``isolation_mode`` ISOLATION_MODE_OPEN, ``credential_id``).
+A missing location is 404 ``EXTERNAL_LOCATION_DOES_NOT_EXIST``, a duplicate 400
+``EXTERNAL_LOCATION_ALREADY_EXISTS`` (databricks-sdk ``ErrorCode``). ``url`` loses its
+trailing slashes (``storage_url``) and may not overlap another location's; a create, or
+a change of url, credential or ``read_only``, validates the credential against the
+sandbox's AWS side (``iam.py``) unless ``skip_validation``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from dpn.sandbox.emulator import access, grantstore, iam
+from dpn.sandbox.emulator.app import Request, check_type, optional, require
+from dpn.sandbox.emulator.catalog import _drop_none, _listing, _name, _stamp, storage_url
+from dpn.sandbox.emulator.credentials import credential
+from dpn.sandbox.emulator.errors import ApiError, invalid, invalid_state, not_found
+
+if TYPE_CHECKING:
+    from dpn.sandbox.emulator.app import Emulator
+
+
+def location(emu: Emulator, name: str) -> dict[str, Any]:
+    found = emu.store["external_locations"].get(name.lower())
+    if found is None:
+        raise not_found("EXTERNAL_LOCATION_DOES_NOT_EXIST",
+                        f"External Location '{name.lower()}' does not exist.")
+    return found
+
+
+def _url(value: Any) -> str:
+    check_type("url", value, str)
+    if not re.match(r"^[a-z0-9]+://[^/]+", value):
+        raise invalid(f"Invalid url '{value}': expected a URL like s3://bucket/path.")
+    return storage_url(value)
+
+
+def _refuse_overlap(emu: Emulator, url: str, own: str | None, call: str) -> None:
+    """No two locations overlap (one's url a path prefix of the other's): 400
+    INVALID_PARAMETER_VALUE "Input path url '...' overlaps with an existing external
+    location within 'CreateExternalLocation' call. Conflicting location: ...";
+    databrickslabs/ucx ``azure/locations.py`` catches it as ``InvalidParameterValue`` by
+    that text; Databricks SQL reference "External locations" ("cannot be contained
+    within another external location's storage path")."""
+    for other in emu.store["external_locations"].values():
+        if other["name"] != own and (access.covers(other["url"], url)
+                                     or access.covers(url, other["url"])):
+            raise invalid(f"Input path url '{url}' overlaps with an existing external "
+                          f"location within '{call}' call. Conflicting location: "
+                          f"{other['name']}.")
+
+
+def create_location(emu: Emulator, request: Request) -> dict[str, Any]:
+    name = _name(require(request, "name"))
+    url = _url(require(request, "url"))
+    credential_name = _name(require(request, "credential_name"), "credential_name")
+    read_only = optional(request, "read_only", bool, False)
+    skip = optional(request, "skip_validation", bool, False)
+    with emu.store.lock:
+        if name in emu.store["external_locations"]:
+            raise ApiError(400, "EXTERNAL_LOCATION_ALREADY_EXISTS",
+                           f"External Location '{name}' already exists")
+        cred = credential(emu, credential_name)
+        _refuse_overlap(emu, url, None, "CreateExternalLocation")
+    if not skip:
+        iam.validate(emu, cred, url, read_only)
+    with emu.store.lock:
+        if name in emu.store["external_locations"]:  # created while validating
+            raise ApiError(400, "EXTERNAL_LOCATION_ALREADY_EXISTS",
+                           f"External Location '{name}' already exists")
+        loc = _stamp(emu, {
+            "name": name, "full_name": name, "id": str(uuid.uuid4()), "url": url,
+            "credential_name": cred["name"], "credential_id": cred["id"],
+            "comment": optional(request, "comment", str), "read_only": read_only,
+            "fallback": optional(request, "fallback", bool, False),
+            "isolation_mode": "ISOLATION_MODE_OPEN", "securable_type": "EXTERNAL_LOCATION",
+            "securable_kind": "EXTERNAL_LOCATION_STANDARD", "browse_only": False},
+            created=True)
+        emu.store["external_locations"][name] = loc
+        emu.store.save()
+        return _drop_none(copy.deepcopy(loc))
+
+
+def get_location(emu: Emulator, request: Request, name: str) -> dict[str, Any]:
+    with emu.store.lock:
+        return _drop_none(copy.deepcopy(location(emu, name)))
+
+
+def list_locations(emu: Emulator, request: Request) -> dict[str, Any]:
+    with emu.store.lock:
+        items = list(emu.store["external_locations"].values())
+    return _listing(items, request, "external_locations", 1000, 1000)
+
+
+def update_location(emu: Emulator, request: Request, name: str) -> dict[str, Any]:
+    """``comment``, ``owner``, ``read_only``, ``fallback``, ``credential_name``, ``url``
+    and ``new_name``. A new url is refused while objects depend on the old one unless
+    ``force`` (message as in terraform-provider-databricks issue #2188); a change of what
+    the location reaches or how is validated unless ``skip_validation``."""
+    force = optional(request, "force", bool, False)
+    skip = optional(request, "skip_validation", bool, False)
+    with emu.store.lock:
+        loc = location(emu, name)
+        url = _url(request.body["url"]) if request.body.get("url") else loc["url"]
+        cred = credential(emu, request.body.get("credential_name") or loc["credential_name"])
+        read_only = optional(request, "read_only", bool, loc["read_only"])
+        if url != loc["url"]:
+            _refuse_overlap(emu, url, loc["name"], "UpdateExternalLocation")
+            if access.dependents(emu, loc["url"]) and not force:
+                raise invalid_state("External Location has dependent catalogs, schemas, "
+                                    "managed or external tables/volumes; use force option "
+                                    "to update url anyway")
+        reach_changed = (url, cred["name"], read_only) != (
+            loc["url"], loc["credential_name"], loc["read_only"])
+    if reach_changed and not skip:
+        iam.validate(emu, cred, url, read_only)
+    with emu.store.lock:
+        loc = location(emu, name)
+        for field, kind in (("comment", str), ("owner", str), ("fallback", bool)):
+            if request.body.get(field) is not None:
+                loc[field] = check_type(field, request.body[field], kind)
+        loc.update(url=url, credential_name=cred["name"], credential_id=cred["id"],
+                   read_only=read_only)
+        new_name = optional(request, "new_name", str)
+        if new_name and _name(new_name) != loc["name"]:
+            _rename_location(emu, loc, _name(new_name))
+        _stamp(emu, loc, created=False)
+        emu.store.save()
+        return _drop_none(copy.deepcopy(loc))
+
+
+def _rename_location(emu: Emulator, loc: dict[str, Any], new: str) -> None:
+    if new in emu.store["external_locations"]:
+        raise ApiError(400, "EXTERNAL_LOCATION_ALREADY_EXISTS",
+                       f"External Location '{new}' already exists")
+    old = loc["name"]
+    del emu.store["external_locations"][old]
+    loc.update(name=new, full_name=new)
+    emu.store["external_locations"][new] = loc
+    grantstore.rename(emu, "EXTERNAL_LOCATION", old, new)
+
+
+def delete_location(emu: Emulator, request: Request, name: str) -> dict[str, Any]:
+    """Refused while catalogs, schemas, tables or volumes use storage under the location,
+    unless ``force``: the message of terraform-provider-databricks issue #4746; SDK
+    ``ExternalLocationsAPI.delete`` (force: "even if there are dependent external
+    tables or mounts")."""
+    force = optional(request, "force", bool, False)
+    with emu.store.lock:
+        loc = location(emu, name)
+        found = access.dependents(emu, loc["url"])
+        if found and not force:
+            count = {kind: sum(1 for k, _ in found if k == kind)
+                     for kind in ("catalogs", "schemas", "tables", "volumes")}
+            raise invalid_state(
+                f"Cannot delete external location (name = {loc['name']}) because the "
+                f"location has 0 dependent metastores, {count['catalogs']} dependent "
+                f"catalogs, {count['schemas']} dependent schemas, 0 dependent managed "
+                f"tables, {count['tables']} dependent external tables, {count['volumes']} "
+                "dependent external volumes, 0 dependent managed volumes, 0 dependent "
+                "registered model versions, 0 dependent shares, and 0 dependent shared "
+                "notebook files. You may use force option to delete it but the managed "
+                "storage data under this location cannot be purged by Unity Catalog anymore.")
+        del emu.store["external_locations"][loc["name"]]
+        grantstore.drop(emu, "EXTERNAL_LOCATION", loc["name"])
+        emu.store.save()
+    return {}
+
+
+_L = r"/api/2\.1/unity-catalog/external-locations"
+ROUTES = [
+    ("POST", _L, create_location), ("GET", _L, list_locations),
+    ("GET", _L + r"/(?P<name>[^/]+)", get_location),
+    ("PATCH", _L + r"/(?P<name>[^/]+)", update_location),
+    ("DELETE", _L + r"/(?P<name>[^/]+)", delete_location),
+]
