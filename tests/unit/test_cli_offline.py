@@ -69,17 +69,15 @@ def test_plan_offline_table_json_markdown_and_out(runner: CliRunner, tmp_path: P
 
 def test_plan_against_recorded_state(runner: CliRunner, tmp_path: Path) -> None:
     """With a state file written by the state store, unchanged resources are no-ops."""
-    state_mod = pytest.importorskip("dpn.engine.state")
     from dpn.blueprint import load
+    from dpn.engine.state import StateStore
     from dpn.model import ResourceState, StackState, freeze
 
     bp = load(EXAMPLES / "minimal.json")
     res = bp.resources["landing"]
     record = ResourceState(res.key, res.type, res.name, res.name, res.props,
                            freeze({"name": res.name, "id": res.name}))
-    store = state_mod.StateStore(tmp_path / "home")
-    if not hasattr(store, "save"):
-        pytest.skip("state store cannot write yet")
+    store = StateStore(tmp_path / "home")
     store.save(StackState(bp.stack, 0, {"landing": record}))
     result = runner.invoke(cli, ["plan", "--offline", "--format", "json",
                                  str(EXAMPLES / "minimal.json")])
@@ -195,3 +193,45 @@ def test_plan_exits_4_while_a_transaction_is_incomplete(runner: CliRunner,
     result = runner.invoke(cli, ["plan", "--offline", str(EXAMPLES / "minimal.json")])
     assert result.exit_code == 4, result.output
     assert "incomplete transaction" in result.output
+
+
+def test_global_options_are_taken_after_the_command_too(tmp_path: Path) -> None:
+    from dpn.blueprint import load
+    from dpn.engine.state import StateStore
+    from dpn.model import ResourceState, StackState, freeze
+
+    bp = load(EXAMPLES / "minimal.json")
+    res = bp.resources["landing"]
+    home = tmp_path / "after"
+    StateStore(home).save(StackState(bp.stack, 0, {"landing": ResourceState(
+        res.key, res.type, res.name, res.name, res.props, freeze({}))}))
+    env = {"DPN_HOME": str(tmp_path / "elsewhere")}
+    after = _dpn("status", "--home", str(home), "--no-color", env=env)
+    assert after.returncode == 0 and f"local {home}" in after.stdout, after.stderr
+    assert bp.stack in after.stdout
+    before = _dpn("--home", str(home), "plan", str(EXAMPLES / "minimal.json"), "--offline",
+                  "--format", "json", env=env)
+    mixed = _dpn("plan", str(EXAMPLES / "minimal.json"), "--offline", "--home", str(home),
+                 "--format", "json", "--backend", "local", env=env)
+    assert mixed.returncode == before.returncode == 0, mixed.stderr
+    assert json.loads(mixed.stdout)["summary"] == json.loads(before.stdout)["summary"]
+    assert json.loads(mixed.stdout)["summary"]["no-op"] == 1
+    bad = _dpn("status", "--backend", "ftp://x", env=env)
+    assert bad.returncode == 2 and "ftp://x" in bad.stderr, bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("words,cword,expected", [
+    ("dpn cr", "1", "create"),
+    ("dpn plan bp.json --format", "4", "markdown"),
+    ("dpn create bp.json --ba", "3", "--backend"),      # global options after the command
+])
+def test_shell_completion_through_click(words: str, cword: str, expected: str) -> None:
+    done = _dpn(env={"_DPN_COMPLETE": "bash_complete", "COMP_WORDS": words,
+                     "COMP_CWORD": cword})
+    assert done.returncode == 0, done.stderr
+    assert f"plain,{expected}" in done.stdout.splitlines()
+    for shell, first in (("bash", "_dpn_completion()"), ("zsh", "#compdef dpn"),
+                         ("fish", "function _dpn_completion")):
+        script = _dpn(env={"_DPN_COMPLETE": f"{shell}_source"})
+        assert script.stdout.startswith(first) or first in script.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,6 +20,47 @@ COMMANDS: dict[str, str] = {
     "state": "state",
     "drift": "drift", "import": "importing", "graph": "graph", "history": "history",
 }
+
+
+def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """A global option given after the command: it overrides the one before it."""
+    if value is None or value is False or ctx.resilient_parsing:
+        return
+    app = ctx.find_object(App)
+    if app is None:
+        return
+    if param.name == "home":
+        app.home = Path(value).expanduser()
+    elif param.name == "no_color":
+        app.color = False
+    else:
+        setattr(app, str(param.name), value)
+
+
+def _global_options() -> list[click.Option]:
+    """The group's options, also accepted after the command (``dpn create bp.json
+    --backend s3://...``), as every tool of the kind does."""
+    return [
+        click.Option(["--home"], type=click.Path(file_okay=False), default=None,
+                     expose_value=False, callback=_set_global,
+                     help="Where state, WAL and locks live ($DPN_HOME or ~/.dpn)."),
+        click.Option(["--backend"], default=None, metavar="local|s3://BUCKET/PREFIX",
+                     expose_value=False, callback=_set_global,
+                     help="Where state, WAL and locks live (default: local, under --home)."),
+        click.Option(["--debug"], is_flag=True, expose_value=False, callback=_set_global,
+                     help="Show tracebacks."),
+        click.Option(["--no-color"], is_flag=True, expose_value=False, callback=_set_global,
+                     help="No colours (also NO_COLOR)."),
+    ]
+
+
+def _with_global_options(command: click.Command) -> click.Command:
+    taken = {opt for p in command.params for opt in getattr(p, "opts", ())}
+    command.params.extend(o for o in _global_options() if not taken & set(o.opts))
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _with_global_options(sub)
+    return command
 
 
 class LazyGroup(click.Group):
@@ -36,6 +78,7 @@ class LazyGroup(click.Group):
         module = importlib.import_module(f"dpn.cli.{module_name}")
         for command in module.COMMANDS:
             if command.name == cmd_name:
+                self.commands[cmd_name] = _with_global_options(command)
                 return command
         return None
 
