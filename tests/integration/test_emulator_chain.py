@@ -19,6 +19,7 @@ from databricks.sdk.errors import (
     InvalidState,
     NotFound,
     PermissionDenied,
+    ResourceAlreadyExists,
 )
 from databricks.sdk.service.catalog import (
     AwsIamRoleRequest,
@@ -290,6 +291,27 @@ def test_validation_of_read_only_needs_only_read(clean_sandbox, workspace, iam):
         workspace.external_locations.update("loc", read_only=False)
 
 
+def test_validation_honours_an_explicit_deny(clean_sandbox, workspace, iam):
+    _credential(workspace, iam)
+    iam.put_role_policy(RoleName="role-cred", PolicyName="deny", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Deny", "Action": "s3:DeleteObject",
+            "Resource": f"arn:aws:s3:::{BUCKET}/*"}]}))
+    with pytest.raises(PermissionDenied, match="does not have DELETE permissions"):
+        _location(workspace)
+
+
+def test_validation_runs_again_when_the_credential_changes(clean_sandbox, workspace, iam):
+    _credential(workspace, iam)
+    _location(workspace)
+    workspace.storage_credentials.create("bare", aws_iam_role=AwsIamRoleRequest(
+        _role(iam, "role-bare")))
+    with pytest.raises(PermissionDenied, match="trust policy"):
+        workspace.external_locations.update("loc", credential_name="bare")
+    assert workspace.external_locations.update("loc", credential_name="bare",
+                                               skip_validation=True).credential_name == "bare"
+
+
 def test_validation_accepts_s3_star(clean_sandbox, workspace, iam):
     _credential(workspace, iam, policy=_s3_policy(actions=["s3:*"]))
     assert _location(workspace).name == "loc"
@@ -358,6 +380,15 @@ def test_volume_refusals(clean_sandbox, workspace):
                                  storage_location=f"s3://{BUCKET}/v")
 
 
+def test_duplicate_volume_is_refused(clean_sandbox, workspace):
+    _schema(workspace)
+    workspace.volumes.create("sales", "gold", "v", VolumeType.EXTERNAL,
+                             storage_location=f"s3://{BUCKET}/v")
+    with pytest.raises(ResourceAlreadyExists, match="Volume 'sales.gold.v' already exists"):
+        workspace.volumes.create("sales", "gold", "V", VolumeType.EXTERNAL,
+                                 storage_location=f"s3://{BUCKET}/w")
+
+
 def test_managed_volume_lives_in_the_schema_storage(clean_sandbox, workspace):
     workspace.catalogs.create(name="sales")
     schema = workspace.schemas.create(name="gold", catalog_name="sales",
@@ -397,6 +428,16 @@ def test_grants_add_remove_and_read(clean_sandbox, workspace):
     workspace.grants.update("schema", "sales.gold", changes=[
         PermissionsChange(principal="data-eng", remove=[Privilege.USE_SCHEMA])])
     assert _granted(workspace, "schema", "sales.gold") == {USER: ["EXTERNAL_USE_SCHEMA"]}
+
+
+def test_grants_list_pages_through_the_assignments(clean_sandbox, workspace):
+    _schema(workspace)
+    _grant(workspace, "catalog", "sales", Privilege.USE_CATALOG, Privilege.BROWSE)
+    listed = list(workspace.grants.list("catalog", "sales"))
+    assert [(a.principal, [p.value for p in a.privileges]) for a in listed] == \
+        [(USER, ["BROWSE", "USE_CATALOG"])]
+    with pytest.raises(InvalidParameterValue, match="max_results"):
+        workspace.grants.get("catalog", "sales", max_results=10)
 
 
 def test_privilege_names_are_normalised_and_checked(clean_sandbox, workspace):
@@ -484,6 +525,14 @@ def test_enforcement_is_off_by_default_and_reset_restores_it(emu, workspace, san
     FaultClient(sandbox.dbx_host).reset()
     assert (emu()["enforce_access"], emu()["metastore_root"],
             emu()["iam_propagation_seconds"]) == (False, None, 0)
+
+
+@pytest.mark.parametrize("body", [{"enforce_access": "yes"}, {"metastore_root": "root"},
+                                  {"iam_propagation_seconds": -1}])
+def test_options_refuse_bad_values(emu, body):
+    with pytest.raises(OSError, match="400"):
+        emu(**body)
+    assert emu()["enforce_access"] is False
 
 
 def test_external_table_needs_a_covering_location(emu, workspace, iam):
