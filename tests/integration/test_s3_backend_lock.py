@@ -184,7 +184,11 @@ def test_wal_records_are_written_once_and_read_in_order_from_another_machine(
         wal.append(Rec.INTENT, key=f"r{i}")
     other = b.wal_writer(STACK, "tx-1", start_seq=5)   # a second writer of the same log
     with pytest.raises(StateError, match="already written by another runner"):
-        other.append(Rec.DONE, key="r4")
+        other.append(Rec.INTENT, key="r4")
+    late = b.wal_writer(STACK, "tx-1", start_seq=5)    # an outcome goes at the latest at close
+    late.append(Rec.DONE, key="r4")
+    with pytest.raises(StateError, match="already written by another runner"):
+        late.close()
     [log] = b.incomplete(STACK)
     assert [r["seq"] for r in log.records] == list(range(1, 13)) and not log.torn
     bucket, prefix = backend.removeprefix("s3://").split("/", 1)
