@@ -35,7 +35,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from dpn import graph, model
+from dpn import followups, graph, model
 from dpn.blueprint.attrs import static_attrs
 from dpn.blueprint.refs import resolve
 from dpn.canonical import canonical, diff, effects
@@ -223,7 +223,8 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
                 attrs[key] = static
                 changes.append(Change(key, res.type, res.name, Action.CREATE, res.depends_on,
                                       None, after, (), static.get("id"),
-                                      deleted_outside=deleted))
+                                      deleted_outside=deleted,
+                                      effects=_follow_up_notes(blueprint, key)))
                 continue
             drifted = _drift(res.type, old, seen, after)
             before = canonical(res.type, seen.props if seen is not None else old.props)
@@ -239,7 +240,8 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
                 attrs[key] = {**dict(old.attrs), **static}
                 known_id = old.id or static.get("id")
             side = (effects(res.type, seen.status if seen is not None else None)
-                    if action is Action.UPDATE else ())
+                    if action is Action.UPDATE else
+                    _follow_up_notes(blueprint, key) if action is Action.REPLACE else ())
             changes.append(Change(key, res.type, res.name, action, res.depends_on,
                                   before, after, fields, known_id, drift=drifted,
                                   effects=side))
@@ -257,6 +259,12 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
     _cascade_container_replaces(changes, recorded)
     return Plan(stack=blueprint.stack, changes=tuple(changes), warnings=tuple(warnings),
                 serial=state.serial if state else 0, digest=blueprint_digest(blueprint))
+
+
+def _follow_up_notes(blueprint: model.Blueprint, key: str) -> tuple[str, ...]:
+    """What a create of ``key`` goes on to update elsewhere (``dpn.followups``)."""
+    return tuple(follow.says.format(target=target)
+                 for follow, target in followups.targets(blueprint, key))
 
 
 def _cascade_container_replaces(changes: list[Change],

@@ -66,11 +66,13 @@ def replay(log: WalLog) -> _Replay:
     for rec in log.records:
         kind = rec["record"]
         if kind == Rec.INTENT:
-            pending[(rec["key"], rec["op"])] = rec
+            pending[(rec.get("node") or rec["key"], rec["op"])] = rec
         elif kind == Rec.DONE:
             op = rec.get("op", "create")
-            intent = pending.pop((rec["key"], op), {})
-            if op == "delete":
+            intent = pending.pop((rec.get("node") or rec["key"], op), {})
+            if op == "follow_up":
+                out.add(rec["node"], {**rec, "before": intent.get("before")})
+            elif op == "delete":
                 out.deleted.add(rec["key"])
             elif op == "replace_delete":
                 out.add(rec["key"] + OLD, {"key": rec["key"], "op": op, "id": rec["id"],
@@ -134,10 +136,11 @@ def _resolve_unknown(engine: Engine, stack: str, rp: _Replay, result: Recovery) 
                              "depends_on": []})
             else:
                 result.actions.append(f"{key}: create had not taken effect")
-        elif op == "update":
+        elif op in ("update", "follow_up"):
             result.actions.append(f"{key}: update outcome unknown; its before-image is restored")
-            rp.add(key, {"key": key, "op": "update", "action": "update", "type": intent["type"],
-                         "id": intent["id"], "before": intent["before"], "depends_on": []})
+            rp.add(intent.get("node") or key,
+                   {"key": key, "op": op, "action": "update", "type": intent["type"],
+                    "id": intent["id"], "before": intent["before"], "depends_on": []})
         elif op == "replace_delete":
             live = engine.call(key, "read", functools.partial(provider.read, intent["id"]))
             if live is None:
@@ -169,7 +172,7 @@ def _complete(engine: Engine, log: WalLog, rp: _Replay, result: Recovery,
     stack = log.begin["stack"]
     store = engine.store
     base = store.load_state(stack) or StackState(stack=stack)
-    pre = [e for e in rp.entries.values() if e.get("op") in ("create", "update")]
+    pre = [e for e in rp.entries.values() if e.get("op") in ("create", "update", "follow_up")]
     state = apply_done(base, pre)
     ops = [Operation.from_json(o) for o in log.begin["ops"]]
     dels = [op for op in ops if op.action == "delete" and op.key not in rp.deleted]

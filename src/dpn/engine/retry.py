@@ -2,7 +2,9 @@
 
 Providers raise ``Transient`` only for failures their SDK did not already retry (see the
 providers' docstrings), so retries never stack. Exponential backoff with full jitter,
-``Retry-After`` honoured, bounded by a per-operation deadline.
+``Retry-After`` honoured, bounded by a per-operation deadline (``DPN_OP_DEADLINE``, 300 s),
+and, for a change still propagating from one platform to the other, by
+``DPN_PROPAGATION_WAIT`` (120 s).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from dpn.errors import Transient
+from dpn.errors import PropagationPending, Transient
 
 T = TypeVar("T")
 
@@ -25,6 +27,10 @@ class RetryPolicy:
     cap: float = 10.0
     deadline: float = field(
         default_factory=lambda: float(os.environ.get("DPN_OP_DEADLINE", "300")))
+    # How long a change on one platform may take to reach the other (IAM to Unity
+    # Catalog): a PropagationPending is retried within this, not the whole deadline.
+    propagation: float = field(
+        default_factory=lambda: float(os.environ.get("DPN_PROPAGATION_WAIT", "120")))
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
@@ -44,7 +50,9 @@ class RetryPolicy:
                 return fn()
             except Transient as exc:
                 wait = self.delay(attempt, exc.retry_after)
-                if self.clock() + wait - start > self.deadline:
+                bound = (min(self.deadline, self.propagation)
+                         if isinstance(exc, PropagationPending) else self.deadline)
+                if self.clock() + wait - start > bound:
                     raise
                 attempt += 1
                 if on_retry:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dpn import followups
 from dpn.blueprint.refs import has_unknown, resolve
 from dpn.canonical import canonical
 from dpn.engine import undo
@@ -178,6 +179,8 @@ class Transaction:
             self._record_failed(op, exc, logged=key not in self.unresolved)
             raise
         self._record_done(op, spec, obs, before)
+        if op.action in ("create", "replace"):
+            self._follow_ups(op, obs)
         with self._mutex:
             self.results[key] = OpResult(key, op.action, "done", obs.id)
         self.engine.events(OpDone(key, op.action, obs.id,
@@ -199,6 +202,64 @@ class Transaction:
         with self._mutex:
             self.done[op.key] = fields
             self.done_order.append(op.key)
+
+    def _follow_ups(self, op: Operation, obs: Observed) -> None:
+        """The updates a create makes necessary elsewhere (``dpn.followups``): run inside
+        the create's node, so what depends on the created object waits for them too."""
+        if self.blueprint is None:
+            return
+        for follow, target_key in followups.targets(self.blueprint, op.key):
+            value = obs.attrs.get(follow.attr)
+            if value is None:
+                raise ProviderError(f"{op.key}: {op.type} {obs.id!r} came back without its "
+                                    f"{follow.attr}, which {target_key} needs")
+            try:
+                self._follow_up(op, target_key, follow.prop, str(value))
+            except Exception as exc:
+                self._record_failed(op, exc)
+                raise
+
+    def _follow_up(self, op: Operation, target_key: str, prop: str, value: str) -> None:
+        """Update ``target_key`` (done earlier in this transaction, or unchanged in the
+        state) with ``prop`` = ``value``: an intent with its before-image, the update, a
+        done that becomes its state record and that a rollback undoes."""
+        with self._mutex:
+            done = self.done.get(target_key)
+        recorded = self.base.resources.get(target_key)
+        current = done["id"] if done is not None else (recorded.id if recorded else None)
+        resource = self.blueprint.resources[target_key] if self.blueprint else None
+        if current is None or resource is None:
+            raise DpnError(f"{op.key}: {target_key} is neither created in this transaction "
+                           "nor recorded, so it cannot be completed")
+        target = Operation(target_key, resource.type, resource.name, "update",
+                           resource.depends_on, current)
+        spec = self._spec(target)
+        spec = dataclasses.replace(spec, props=freeze({**thaw(spec.props), prop: value}))
+        provider = self.engine.provider(target.type)
+        live = self._live_owned(target)
+        name = followups.node(target_key, op.key)
+        assert self.wal is not None
+        self.wal.append(Rec.INTENT, key=target_key, node=name, action="update",
+                        op="follow_up", type=target.type, id=current,
+                        before=_observed_json(live), spec=_spec_json(spec))
+        try:
+            obs = self.engine.call(target_key, "update",
+                                   lambda: provider.update(current, spec))
+        except Exception:
+            with self._mutex:  # it may have taken effect: a rollback restores the image
+                self.done[name] = {"key": target_key, "op": "follow_up", "type": target.type,
+                                   "id": current, "before": _observed_json(live),
+                                   "depends_on": list(target.depends_on)}
+                self.done_order.append(name)
+            raise
+        fields = {"key": target_key, "node": name, "action": "update", "op": "follow_up",
+                  "type": target.type, "name": obs.name, "id": obs.id,
+                  "attrs": dict(obs.attrs), "props": canonical(target.type, obs.props),
+                  "depends_on": list(target.depends_on)}
+        self.wal.append(Rec.DONE, **fields)
+        with self._mutex:
+            self.done[name] = {**fields, "before": _observed_json(live)}
+            self.done_order.append(name)
 
     def _record_failed(self, op: Operation, exc: BaseException, *, logged: bool = True) -> None:
         """``logged=False`` leaves the intent open in the WAL, for ``dpn recover`` to

@@ -34,6 +34,8 @@ def undo_all(engine: Engine, wal: WalSink, stack: str, done: Mapping[str, Mappin
         if not node.endswith(OLD):
             for dep in done[node].get("depends_on") or ():
                 dependents.setdefault(dep, set()).add(node)
+        if done[node].get("op") == "follow_up":  # restored before its object is undone
+            dependents.setdefault(done[node]["key"], set()).add(node)
     olds = {done[node]["key"]: node for node in nodes if node.endswith(OLD)}
     waits: dict[str, set[str]] = {}
     for node in nodes:
@@ -76,7 +78,7 @@ def undo_entry(engine: Engine, stack: str, entry: Mapping[str, Any]) -> None:
         spec = Spec(key=key, type=entry["type"], name=before["name"],
                     props=freeze(before["props"]))
         create_or_adopt(engine, provider, spec, stack)
-    elif kind == "update":
+    elif kind in ("update", "follow_up"):
         before = entry["before"]
         spec = Spec(key=key, type=entry["type"], name=before["name"],
                     props=freeze(before["props"]))
