@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -66,6 +67,8 @@ def kind(node: Mapping[str, Any], rule: Mapping[str, Any] | None = None, depth: 
     if "const" in node:
         return _code(node["const"])
     typ = node.get("type")
+    if isinstance(typ, list):
+        return " or ".join(kind({**node, "type": t}, rule, depth) for t in typ)
     if typ == "array":
         items = node.get("items") or {}
         item_rule = (rule or {}).get("__items__")
@@ -86,9 +89,9 @@ def kind(node: Mapping[str, Any], rule: Mapping[str, Any] | None = None, depth: 
                     text += f" (default {_code(defaults[name])})"
                 parts.append(text)
             return "object {" + ", ".join(parts) + "}"
-        if isinstance(extra, dict) and extra.get("type") == "string":
+        if isinstance(extra, dict) and extra:
             bound = f" (at most {node['maxProperties']})" if "maxProperties" in node else ""
-            return f"map of string to string{bound}"
+            return f"map of string to {kind(extra, None, depth + 1)}{bound}"
         return "object"
     if typ == "integer":
         lo, hi = node.get("minimum"), node.get("maximum")
@@ -96,7 +99,8 @@ def kind(node: Mapping[str, Any], rule: Mapping[str, Any] | None = None, depth: 
             return f"integer {lo}-{hi}"
         return f"integer >= {lo}" if lo is not None else "integer"
     if typ == "string":
-        return "string"
+        literal = re.fullmatch(r"\^(\w+)\$", str(node.get("pattern", "")))
+        return _code(literal.group(1)) if literal else "string"
     if typ == "boolean":
         return "boolean"
     return str(typ or "any")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install dpn and provision the example lakehouse (17 resources on AWS and Databricks) in
+# Install dpn and provision the example lakehouse (24 resources on AWS and Databricks) in
 # the local sandbox: validate, plan, create as one transaction, show the status, then
 # tear it down and stop the sandbox.
 set -euo pipefail

@@ -19,7 +19,8 @@ are translated at the edge with ``raise ... from exc``.
         ├── InvalidRequest         the platform rejected the request as malformed
         ├── PermissionDenied  5   credentials or permissions refused
         └── Transient              worth retrying: 5xx, dropped connection, timeout
-            └── Throttled          429 / throttling, with an optional retry_after
+            ├── Throttled          429 / throttling, with an optional retry_after
+            └── PropagationPending a change on one platform not yet seen by the other
 """
 
 from __future__ import annotations
@@ -157,3 +158,12 @@ class Transient(ProviderError):
 
 class Throttled(Transient):
     """The platform asked us to slow down (429, ThrottlingException)."""
+
+
+class PropagationPending(Transient):
+    """A change on one platform has not reached the other yet: Unity Catalog validating an
+    external location against an IAM role whose trust or policy changed a moment ago
+    answers 403 "AWS IAM role does not have READ permissions on url ..." until IAM has
+    propagated (terraform-provider-databricks #3069; Terraform users sleep 20-60 s). Worth
+    retrying within a bounded wait, which the engine's retry policy shows as it goes; if
+    the wait runs out, the role really lacks what Unity Catalog needs."""

@@ -16,9 +16,16 @@ JOB = "dbx.job"
 CATALOG = "dbx.catalog"
 SCHEMA = "dbx.schema"
 TABLE = "dbx.table"
+# Storage and access (SPEC section 11).
+IAM_ROLE = "aws.iam_role"
+STORAGE_CREDENTIAL = "dbx.storage_credential"
+EXTERNAL_LOCATION = "dbx.external_location"
+VOLUME = "dbx.volume"
+GRANTS = "dbx.grants"
 
 RESOURCE_TYPES: tuple[str, ...] = (
     S3_BUCKET, GLUE_DATABASE, GLUE_TABLE, CLUSTER, JOB, CATALOG, SCHEMA, TABLE,
+    IAM_ROLE, STORAGE_CREDENTIAL, EXTERNAL_LOCATION, VOLUME, GRANTS,
 )
 
 
@@ -29,6 +36,7 @@ def platform_of(rtype: str) -> str:
 
 # The property of each type that carries tags: ownership tags (dpn:stack, dpn:key) and
 # metadata.tags are merged into it, so a Spec's props are the object's whole configuration.
+# Types without one (``UNTAGGED``) cannot carry dpn's marks.
 TAG_FIELD: Mapping[str, str] = MappingProxyType({
     S3_BUCKET: "tags",
     GLUE_DATABASE: "tags",
@@ -38,7 +46,23 @@ TAG_FIELD: Mapping[str, str] = MappingProxyType({
     CATALOG: "properties",
     SCHEMA: "properties",
     TABLE: "properties",
+    IAM_ROLE: "tags",
 })
+
+# Types whose objects carry neither tags nor properties (Unity Catalog storage credentials,
+# external locations and volumes; grants), so nothing on the platform says which stack made
+# one. The stack owns such an object when its state (or the WAL of the transaction that
+# made it) records its physical id under the key: the engine checks ownership against
+# that record instead of ``Observed.owned_by``, checks a name is free before a create (as
+# for ``TAGGED_AFTER_CREATE``), and never adopts one it finds by name.
+UNTAGGED: frozenset[str] = frozenset({STORAGE_CREDENTIAL, EXTERNAL_LOCATION, VOLUME, GRANTS})
+
+# Types that are settings of another object rather than objects: a dbx.grants is the
+# privileges of its listed principals on one securable. It has no name of its own (its
+# name is its key) and is never "found": ``find`` returns the listed principals' current
+# privileges, a before-image, not a rival object. Creating one changes what exists, so
+# the engine records its create with that before-image and undoes it by restoring it.
+ATTACHED: frozenset[str] = frozenset({GRANTS})
 
 # Types whose create makes the object before it can carry its ownership tags (CreateBucket,
 # then PutBucketTagging). The engine checks their name is free before the intent, so that
@@ -50,6 +74,7 @@ PARENT_FIELD: Mapping[str, tuple[str, str]] = MappingProxyType({
     GLUE_TABLE: ("database", GLUE_DATABASE),
     SCHEMA: ("catalog", CATALOG),
     TABLE: ("schema", SCHEMA),
+    VOLUME: ("schema", SCHEMA),
 })
 
 # Resource fields that feed the name pattern (or override it): not platform settings.
@@ -60,7 +85,7 @@ STACK_TAG = "dpn:stack"
 KEY_TAG = "dpn:key"
 
 # Attributes a reference may name: ${key.attr}.
-REFERENCE_ATTRS: tuple[str, ...] = ("name", "id", "full_name", "arn", "uri")
+REFERENCE_ATTRS: tuple[str, ...] = ("name", "id", "full_name", "arn", "uri", "external_id")
 
 UNKNOWN = "(known after apply)"
 

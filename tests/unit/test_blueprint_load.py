@@ -43,7 +43,7 @@ def test_examples_are_valid(name: str) -> None:
 def test_lakehouse_has_every_type_and_cross_platform_references() -> None:
     bp = load(EXAMPLES / "lakehouse.json")
     assert {r.type for r in bp.resources.values()} == set(model.RESOURCE_TYPES)
-    assert 15 <= len(bp.resources) <= 20
+    assert 15 <= len(bp.resources) <= 25
     assert bp.resources["nightly"].depends_on == ("etl", "landing", "orders", "orders_gold")
 
 
@@ -289,8 +289,9 @@ def test_schema_specific_rules(tmp_path: Path) -> None:
         (6, "'kms_key_id' needs \"encryption\": \"aws:kms\""),
         (7, "set either 'num_workers' or 'autoscale', not both"),
         (10, "unknown resource type 'aws.s3_buckets' (did you mean 'aws.s3_bucket'?) "
-             "(types: aws.glue_database, aws.glue_table, aws.s3_bucket, dbx.catalog, "
-             "dbx.cluster, dbx.job, dbx.schema, dbx.table)"),
+             "(types: aws.glue_database, aws.glue_table, aws.iam_role, aws.s3_bucket, "
+             "dbx.catalog, dbx.cluster, dbx.external_location, dbx.grants, dbx.job, "
+             "dbx.schema, dbx.storage_credential, dbx.table, dbx.volume)"),
         (11, "resource 'none' has no 'type'"),
         (12, "'tasks' must have at least 1 item"),
     ]

@@ -53,7 +53,7 @@ def _rule_fields(node: Any, seen: frozenset[str] = frozenset()) -> set[str]:
     for kind in ("defaults", "aliases", "case", "transform", "fields", "items", "sort_by",
                  "platform_keys", "when_present"):
         out |= set(node.get(kind, {}))
-    for kind in ("trim_slash", "computed", "replace", "directives"):
+    for kind in ("trim_slash", "computed", "internal", "replace", "directives"):
         out |= set(node.get(kind, ())) - {"*"}
     for pair in node.get("exclusive", ()):
         out |= set(pair)
@@ -91,6 +91,8 @@ def test_rules_name_only_schema_fields() -> None:
         top = set(node.get("defaults", {})) | set(node.get("computed", ())) | set(
             node.get("replace", ())) - {"*"}
         assert top <= set(managed_fields(rtype)) | set(node.get("directives", ())), rtype
+        # internal props are the engine's and the provider's, never the schema's
+        assert not set(node.get("internal", ())) & set(managed_fields(rtype)), rtype
 
 
 def test_frozen_and_plain_props_compare_equal() -> None:
@@ -121,7 +123,7 @@ def test_managed_fields_exclude_naming_inputs_and_directives() -> None:
         fields = managed_fields(rtype)
         assert not model.NAMING_INPUTS & set(fields)
         assert not set(rules(rtype).get("directives", ())) & set(fields)
-        assert model.TAG_FIELD[rtype] in fields
+        assert rtype in model.UNTAGGED or model.TAG_FIELD[rtype] in fields
 
 
 def test_a_cluster_update_says_it_restarts_a_running_cluster() -> None:

@@ -26,7 +26,7 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 def test_validate_ok(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["validate", LAKEHOUSE])
     assert result.exit_code == 0, result.output
-    assert "valid (17 resources, stack acme-prd-lakehouse)" in result.output
+    assert "valid (24 resources, stack acme-prd-lakehouse)" in result.output
 
 
 def test_validate_reports_every_error_located(runner: CliRunner, tmp_path: Path) -> None:
@@ -53,14 +53,14 @@ def test_plan_offline_table_json_markdown_and_out(runner: CliRunner, tmp_path: P
     table = runner.invoke(cli, ["plan", "--offline", LAKEHOUSE])
     assert table.exit_code == 0, table.output
     assert "+  landing" in table.output
-    assert "17 to create, 0 to update, 0 to replace, 0 to delete, 0 unchanged." in table.output
+    assert "24 to create, 0 to update, 0 to replace, 0 to delete, 0 unchanged." in table.output
     out = tmp_path / "plan.json"
     as_json = runner.invoke(cli, ["plan", "--offline", "--format", "json", "--out", str(out),
                                   LAKEHOUSE])
     assert as_json.exit_code == 0
     data = json.loads(as_json.output)
     assert data == json.loads(out.read_text())
-    assert data["summary"]["create"] == 17
+    assert data["summary"]["create"] == 24
     nightly = next(c for c in data["changes"] if c["key"] == "nightly")
     assert nightly["after"]["tasks"][0]["existing_cluster_id"] == "(known after apply)"
     md = runner.invoke(cli, ["plan", "--offline", "--format", "markdown", LAKEHOUSE])

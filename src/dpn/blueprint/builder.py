@@ -72,6 +72,25 @@ class BlueprintBuilder:
     def add_table(self, key: str, **props: Any) -> BlueprintBuilder:
         return self.add(model.TABLE, key, **props)
 
+    def add_iam_role(self, key: str, **props: Any) -> BlueprintBuilder:
+        """``trust="unity_catalog"`` (or a policy document), ``s3_access``, ``policies``..."""
+        return self.add(model.IAM_ROLE, key, **props)
+
+    def add_storage_credential(self, key: str, **props: Any) -> BlueprintBuilder:
+        return self.add(model.STORAGE_CREDENTIAL, key, **props)
+
+    def add_external_location(self, key: str, **props: Any) -> BlueprintBuilder:
+        return self.add(model.EXTERNAL_LOCATION, key, **props)
+
+    def add_volume(self, key: str, **props: Any) -> BlueprintBuilder:
+        return self.add(model.VOLUME, key, **props)
+
+    def add_grants(self, key: str, securable: str, privileges: dict[str, list[str]]
+                   ) -> BlueprintBuilder:
+        """The privileges of the listed principals on ``securable`` (``${key}`` or
+        ``TYPE:full_name``); a dbx.grants takes no naming inputs."""
+        return self.add(model.GRANTS, key, securable=securable, privileges=privileges)
+
     def to_dict(self) -> dict[str, Any]:
         """The blueprint document this builder describes (a copy)."""
         doc: dict[str, Any] = {"version": 1, "metadata": self._metadata}

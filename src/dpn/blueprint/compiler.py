@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from dpn import model, naming
-from dpn.blueprint import validation
+from dpn.blueprint import typed_refs, validation
 from dpn.blueprint.attrs import ATTRS
 from dpn.blueprint.dev import with_user
 from dpn.blueprint.naming_pass import assign_names
@@ -30,6 +30,7 @@ RESERVED_TAGS = (model.STACK_TAG, model.KEY_TAG)
 # Most tags each tag field may carry once dpn's own are merged in.
 TAG_LIMITS: Mapping[str, int] = MappingProxyType({
     model.S3_BUCKET: 50, model.GLUE_DATABASE: 50, model.CLUSTER: 45, model.JOB: 25,
+    model.IAM_ROLE: 50,
 })
 
 Finding = tuple[Path, str]
@@ -119,8 +120,9 @@ def compile_doc(doc: Any, locator: Locator, dev_user: str | None = None) -> mode
     if findings:
         raise BlueprintError(locator.locate(findings))
     assert meta is not None
-    built = {key: _resource(key, res, names[key], meta, deps[key], parent_refs.get(key),
-                            findings) for key, res in good.items()}
+    built = {key: _resource(key, typed_refs.spelt_out(res["type"], res, kinds, good),
+                            names[key], meta, deps[key], parent_refs.get(key), findings)
+             for key, res in good.items()}
     if findings:
         raise BlueprintError(locator.locate(findings))
     return model.Blueprint(path=locator.file, metadata=meta,
@@ -178,6 +180,7 @@ def _check_references(good: dict[str, dict[str, Any]], kinds: dict[str, str],
         parent = model.PARENT_FIELD.get(rtype)
         if parent is not None:
             _check_parent(key, res, parent, kinds, parent_refs, findings)
+        typed_refs.check(key, rtype, res, kinds, findings)
         deps[key] = sorted(targets)
     return deps, parent_refs
 
@@ -222,8 +225,18 @@ def _resource(key: str, res: dict[str, Any], name: naming.GeneratedName,
     props = {k: v for k, v in res.items() if k not in NOT_PROPS}
     if parent_key is not None:  # parent fields resolve to the parent's full name
         props[model.PARENT_FIELD[rtype][0]] = f"${{{parent_key}.full_name}}"
-    tag_field = model.TAG_FIELD[rtype]
-    own = props.get(tag_field) or {}
+    tag_field = model.TAG_FIELD.get(rtype)
+    if tag_field is not None:
+        props[tag_field] = _tags(key, rtype, tag_field, props.get(tag_field) or {}, meta,
+                                 findings)
+    return model.Resource(key=key, type=rtype, name=name.name, full_name=name.full_name,
+                          props=_freeze(props), depends_on=tuple(deps))
+
+
+def _tags(key: str, rtype: str, tag_field: str, own: Mapping[str, Any], meta: model.Metadata,
+          findings: list[Finding]) -> dict[str, Any]:
+    """The tag field's content: metadata tags, the blueprint's own, and dpn's ownership
+    tags (which the blueprint may not set), within the type's tag limit."""
     for reserved in RESERVED_TAGS:
         if reserved in own:
             findings.append((("resources", key, tag_field, reserved),
@@ -234,9 +247,7 @@ def _resource(key: str, res: dict[str, Any], name: naming.GeneratedName,
         findings.append((("resources", key, tag_field),
                          f"{len(tags)} tags with metadata.tags and dpn's own; "
                          f"{rtype} allows at most {limit}"))
-    props[tag_field] = tags
-    return model.Resource(key=key, type=rtype, name=name.name, full_name=name.full_name,
-                          props=_freeze(props), depends_on=tuple(deps))
+    return tags
 
 
 def _freeze(value: Any) -> Any:

@@ -35,6 +35,9 @@ def assign_names(doc: dict[str, Any], meta: model.Metadata, good: dict[str, dict
     for key, res in good.items():
         rtype = res["type"]
         where: Path = ("resources", key)
+        if rtype not in naming.RULES:  # not a named object (model.ATTACHED): its key
+            names[key] = naming.GeneratedName(key, key)
+            continue
         layer = res.get("layer")
         if layer is not None and layer not in layers:
             findings.append(((*where, "layer"), f"layer '{layer}' is not one of "
@@ -68,6 +71,7 @@ def assign_names(doc: dict[str, Any], meta: model.Metadata, good: dict[str, dict
                                     f"'{key}': {problem}"))
         names[key] = generated
     _duplicates(good, names, parent_refs, findings)
+    _same_securable(good, findings)
     return names
 
 
@@ -96,13 +100,17 @@ def _duplicates(good: dict[str, dict[str, Any]], names: dict[str, naming.Generat
     seen: dict[tuple[str, ...], str] = {}
     scope_of = {model.S3_BUCKET: "all of S3", model.GLUE_DATABASE: "the account and region",
                 model.CATALOG: "the metastore", model.CLUSTER: "the blueprint",
-                model.JOB: "the blueprint"}
+                model.JOB: "the blueprint", model.IAM_ROLE: "the AWS account",
+                model.STORAGE_CREDENTIAL: "the metastore",
+                model.EXTERNAL_LOCATION: "the metastore"}
     for key, res in good.items():
-        if key not in names:
-            continue
         rtype = res["type"]
+        if key not in names or rtype not in naming.RULES:
+            continue
         name = names[key].name
         parent = model.PARENT_FIELD.get(rtype)
+        if rtype == model.IAM_ROLE:  # IAM role names are unique without regard to case
+            name = name.lower()
         if parent is None:
             scope: tuple[str, ...] = (rtype, name)
             where = scope_of[rtype]
@@ -118,3 +126,17 @@ def _duplicates(good: dict[str, dict[str, Any]], names: dict[str, naming.Generat
             findings.append((("resources", key), f"{rtype} name '{name}' of resource '{key}' "
                                                  f"is also the name of resource '{first}' "
                                                  f"(names are unique within {where})"))
+
+
+def _same_securable(good: dict[str, dict[str, Any]], findings: list[Finding]) -> None:
+    """Two dbx.grants on one securable would each manage its privileges (one physical id,
+    ``securable_type/full_name``): the blueprint lists a securable's principals once."""
+    seen: dict[str, str] = {}
+    for key, res in good.items():
+        if res["type"] != model.GRANTS:
+            continue
+        first = seen.setdefault(str(res["securable"]), key)
+        if first != key:
+            findings.append((("resources", key, "securable"),
+                             f"dbx.grants '{key}' is on the same securable as '{first}' "
+                             f"({res['securable']}): list its principals in one dbx.grants"))

@@ -116,6 +116,8 @@ def _messages(err: Any, where: Path) -> list[Finding]:
     if v == "propertyNames":
         return [((*where, inst), f"key {_short(inst)} must match "
                                  f"{sch['propertyNames'].get('pattern', 'the key rules')}")]
+    if v == "not" and "propertyNames" in err.schema_path:
+        return [(where, f"{subject}: the key {_short(inst)} is reserved")]
     if v == "not":
         return [(where, "set either 'num_workers' or 'autoscale', not both")]
     plural = "" if val == 1 else "s"
@@ -123,10 +125,13 @@ def _messages(err: Any, where: Path) -> list[Finding]:
               "maxLength": f"at most {{}} character{plural}",
               "minItems": f"at least {{}} item{plural}", "maxItems": f"at most {{}} item{plural}",
               "minimum": "at least {}", "maximum": "at most {}",
-              "maxProperties": "at most {} entries", "uniqueItems": "without duplicates"}
+              "maxProperties": "at most {} entries",
+              "minProperties": "at least {} entr" + ("y" if val == 1 else "ies"),
+              "uniqueItems": "without duplicates"}
     if v in limits:
         return [(where, f"{subject} must have {limits[v].format(val)}"
-                        if v in ("minItems", "maxItems", "maxProperties", "uniqueItems")
+                        if v in ("minItems", "maxItems", "maxProperties", "minProperties",
+                                 "uniqueItems")
                         else f"{subject} must be {limits[v].format(val)}")]
     return [(where, f"{subject}: {err.message[:200]}")]
 

@@ -13,7 +13,8 @@ lists them. A rule node (the type itself, an object field, or each item of a lis
   (``null`` as the canonical value means "the platform's choice", as if absent);
 - ``case``: ``{field: "upper"|"lower"}`` for values the service compares without case;
 - ``trim_slash``: fields whose trailing slashes the service strips (storage paths);
-- ``transform``: ``{field: name}``, a named pure function of ``TRANSFORMS`` (SQL types);
+- ``transform``: ``{field: name}``, a named pure function of ``TRANSFORMS`` (SQL types,
+  IAM policy documents and lists compared as sets: ``dpn.canonical.policy``);
 - ``fields``: ``{field: node}`` rules for a nested object; ``items``: ``{field: node}``
   rules for each object of a list; ``sort_by``: ``{field: key}`` lists the service returns
   sorted by that key;
@@ -22,7 +23,9 @@ lists them. A rule node (the type itself, an object field, or each item of a lis
 - ``when_present``: ``{field: node}``, rules merged into this node's when ``field`` is set
   (a job with ``git_source`` takes its tasks' files from Git by default);
 - ``computed``: fields the service fills in when the blueprint leaves them out, compared
-  only when the blueprint sets them; ``platform_keys``: ``{map field: [prefixes]}``, keys
+  only when the blueprint sets them; ``internal``: props outside the schema that the engine
+  or the provider fills in (an IAM role's ``trust_external_id``), never asked for by a
+  blueprint, so never compared; ``platform_keys``: ``{map field: [prefixes]}``, keys
   the service adds to a map, ignored unless the blueprint sets them (``""`` matches all);
 - ``use``: the name of a shared node of the file's ``nodes`` (a cluster specification is
   the same inside a job as on its own), merged under this node's own rules;
@@ -44,6 +47,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from dpn.canonical import policy
 from dpn.model import NAMING_INPUTS, thaw
 
 
@@ -128,7 +132,11 @@ def sql_type(value: Any) -> Any:
     return f"{head}({rest}" if rest else head
 
 
-TRANSFORMS: Mapping[str, Callable[[Any], Any]] = {"sql_type": sql_type}
+TRANSFORMS: Mapping[str, Callable[[Any], Any]] = {
+    "sql_type": sql_type, "policy_document": policy.policy_document,
+    "policy_documents": policy.policy_documents, "string_set": policy.string_set,
+    "privilege_sets": policy.privilege_sets,
+}
 
 
 # -- canonical form ------------------------------------------------------------------------
@@ -210,8 +218,8 @@ def _asked_only(value: Any, want: Any, node: Mapping[str, Any]) -> Any:
     for name, extra in node.get("when_present", {}).items():
         if name in value:
             node = _merged(node, extra)
-    out = {k: v for k, v in value.items()
-           if k not in node.get("computed", ()) or k in wanted}
+    unasked = (*node.get("computed", ()), *node.get("internal", ()))
+    out = {k: v for k, v in value.items() if k not in unasked or k in wanted}
     for name, prefixes in node.get("platform_keys", {}).items():
         if isinstance(out.get(name), dict):
             keep = wanted.get(name) or {}

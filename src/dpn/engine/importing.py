@@ -1,11 +1,16 @@
 """Adopt existing objects into a stack: ``dpn import``.
 
 An object may be imported under a blueprint key when its name is the name the blueprint
-generates for that key (for Glue tables and UC schemas and tables, in the right parent
-too), no other stack owns it (its ``dpn:stack`` tag is absent or ours), and it can be
-brought to the blueprint's spec in place. The import runs as one transaction of
-``import`` operations: each updates its object to the spec, ownership tags included, and
-records it in state; a failure rolls every adopted object back to what it was.
+generates for that key (for Glue tables and UC schemas, tables and volumes, in the right
+parent too), no other stack owns it (its ``dpn:stack`` tag is absent or ours), and it can
+be brought to the blueprint's spec in place. Objects that carry no tags
+(``dpn.model.UNTAGGED``: storage credentials, external locations, volumes) show no owner,
+so importing one is the user's word that no other stack manages it; a dbx.grants is not
+an object and is never imported (an update grants what it lists).
+
+The import runs as one transaction of ``import`` operations: each updates its object to the
+spec, ownership tags included, and records it in state; a failure rolls every adopted
+object back to what it was.
 
 Dependencies of an imported key must be in state already or be imported in the same
 transaction (``--all``).
@@ -25,7 +30,7 @@ from dpn.engine.api import Runner, check_no_incomplete
 from dpn.engine.ops import ApplyResult, Operation
 from dpn.engine.transaction import Transaction
 from dpn.errors import InputError, OwnershipError
-from dpn.model import STACK_TAG, Blueprint, StackState, freeze
+from dpn.model import ATTACHED, STACK_TAG, Blueprint, StackState, freeze
 from dpn.providers.base import Observed, Provider, Spec
 
 
@@ -111,6 +116,9 @@ def _one(blueprint: Blueprint, key: str, id_: str | None,
          attrs: Mapping[str, Mapping[str, str]], providers: Mapping[str, Provider],
          region: str) -> tuple[Candidate, Observed] | None:
     res = blueprint.resources[key]
+    if res.type in ATTACHED:
+        raise _Refused(f"{key}: a {res.type} is not an object to adopt: 'dpn update' grants "
+                       "the listed principals their privileges (and leaves the others)")
     missing = [d for d in res.depends_on if d not in attrs]
     if missing:
         raise _Refused(f"{key} depends on {', '.join(missing)}, which is neither in the "

@@ -157,9 +157,10 @@ def check(rtype: str, name: str) -> list[str]:
         if not name.isprintable():
             problems.append("must contain printable characters only")
     elif not rule.pattern.fullmatch(name):
-        what = ("lower-case letters, digits and '-', starting and ending with a letter or "
-                "digit (no dots)") if rule.style == "hyphen" else (
-                "a lower-case letter followed by lower-case letters, digits and '_'")
+        what = rule.pattern_words or ((
+            "lower-case letters, digits and '-', starting and ending with a letter or "
+            "digit (no dots)") if rule.style == "hyphen" else (
+            "a lower-case letter followed by lower-case letters, digits and '_'"))
         problems.append(f"must be {what}")
     for prefix in rule.forbidden_prefixes:
         if name.startswith(prefix):

@@ -30,7 +30,12 @@ DEFAULT_PATTERNS: Mapping[str, str] = MappingProxyType({
     model.CATALOG: "{env}_{domain}",
     model.SCHEMA: "{layer}",
     model.TABLE: "{entity}",
+    model.IAM_ROLE: "{org}-{env}-{project}-{purpose}",
+    model.STORAGE_CREDENTIAL: "{env}_{purpose}",
+    model.EXTERNAL_LOCATION: "{env}_{purpose}",
+    model.VOLUME: "{entity}",
 })
+# dbx.grants has neither a pattern nor a rule: it is not a named object (model.ATTACHED).
 
 # Athena reserved words (DDL and SELECT lists of the Athena documentation), lower case.
 ATHENA_RESERVED: frozenset[str] = frozenset("""
@@ -52,6 +57,8 @@ user using utc_timestamp values varchar views when where window with
 
 _IP_FORM = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _LOWER_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+# IAM role names (IAM CreateRole, RoleName): case-insensitive, unique in the account.
+_IAM_NAME = re.compile(r"^[A-Za-z0-9+=,.@_-]+$")
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,8 @@ class NameRule:
 
     ``style`` is ``hyphen`` (``_`` becomes ``-``) or ``underscore`` (``-`` becomes ``_``);
     ``pattern`` None means any printable characters; ``max_len`` counts bytes when
-    ``length_in_bytes``. ``scope`` says where two equal names collide.
+    ``length_in_bytes``. ``scope`` says where two equal names collide. ``pattern_words``
+    says in words what ``pattern`` allows, where the style's usual wording does not fit.
     """
 
     style: str
@@ -74,6 +82,7 @@ class NameRule:
     forbidden_names: frozenset[str] = frozenset()
     reserved_words: frozenset[str] = frozenset()
     reject_ip_form: bool = False
+    pattern_words: str = ""
 
     @property
     def delimiter(self) -> str:
@@ -108,6 +117,15 @@ RULES: Mapping[str, NameRule] = MappingProxyType({
     model.JOB: NameRule(
         style="hyphen", pattern=None, min_len=1, max_len=4096, scope="blueprint",
         length_in_bytes=True),
+    model.IAM_ROLE: NameRule(
+        style="hyphen", pattern=_IAM_NAME, min_len=1, max_len=64, scope="account",
+        pattern_words="letters, digits and '+=,.@_-'"),
+    model.STORAGE_CREDENTIAL: NameRule(
+        style="underscore", pattern=_LOWER_IDENT, min_len=1, max_len=255, scope="metastore"),
+    model.EXTERNAL_LOCATION: NameRule(
+        style="underscore", pattern=_LOWER_IDENT, min_len=1, max_len=255, scope="metastore"),
+    model.VOLUME: NameRule(
+        style="underscore", pattern=_LOWER_IDENT, min_len=1, max_len=255, scope="schema"),
 })
 
 

@@ -34,7 +34,9 @@ class Spec:
 
     @property
     def tags(self) -> Mapping[str, str]:
-        return self.props.get(TAG_FIELD[self.type]) or {}
+        """The tag field's content; empty for a type without one (``model.UNTAGGED``)."""
+        field = TAG_FIELD.get(self.type)
+        return (self.props.get(field) if field else None) or {}
 
     @property
     def stack(self) -> str:

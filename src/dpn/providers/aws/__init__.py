@@ -1,4 +1,5 @@
-"""AWS providers: ``aws.s3_bucket``, ``aws.glue_database``, ``aws.glue_table``.
+"""AWS providers: ``aws.s3_bucket``, ``aws.glue_database``, ``aws.glue_table``,
+``aws.iam_role``.
 
 This package imports boto3; the engine imports it lazily, never on offline paths.
 ``build(settings, region)`` makes one boto3 session and one client per service, shared by
@@ -16,16 +17,17 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError
 
-from dpn.model import GLUE_DATABASE, GLUE_TABLE, S3_BUCKET
+from dpn.model import GLUE_DATABASE, GLUE_TABLE, IAM_ROLE, S3_BUCKET
 from dpn.providers.aws.errors import translate
 from dpn.providers.aws.glue_database import GlueDatabaseProvider
 from dpn.providers.aws.glue_table import GlueTableProvider
+from dpn.providers.aws.iam_role import IamRoleProvider
 from dpn.providers.aws.s3 import S3BucketProvider
 from dpn.providers.base import Provider
 from dpn.settings import PlatformSettings
 
-__all__ = ["GlueDatabaseProvider", "GlueTableProvider", "S3BucketProvider", "build",
-           "client_config"]
+__all__ = ["GlueDatabaseProvider", "GlueTableProvider", "IamRoleProvider", "S3BucketProvider",
+           "build", "client_config"]
 
 
 def client_config(*, path_style: bool = False, max_attempts: int = 5) -> Config:
@@ -52,7 +54,7 @@ def build(
     types: Iterable[str] | None = None,
 ) -> dict[str, Provider]:
     """The AWS providers by type (only ``types``, if given: a client costs ~0.1 s to
-    build), sharing one S3 and one Glue client.
+    build), sharing one S3, one Glue and one IAM client.
 
     ``region`` is the region to work in (falls back to ``settings.aws_region``, then to
     boto3's own configuration). ``settings.aws_endpoint_url`` is used when given; otherwise
@@ -69,7 +71,8 @@ def build(
         region_name = session.region_name or "us-east-1"
         custom = bool(endpoint or os.environ.get("AWS_ENDPOINT_URL")
                       or os.environ.get("AWS_ENDPOINT_URL_S3"))
-        wanted = set(types) if types is not None else {S3_BUCKET, GLUE_DATABASE, GLUE_TABLE}
+        wanted = set(types) if types is not None else {S3_BUCKET, GLUE_DATABASE, GLUE_TABLE,
+                                                        IAM_ROLE}
         out: dict[str, Provider] = {}
         if S3_BUCKET in wanted:
             s3 = session.client("s3", region_name=region_name, endpoint_url=endpoint,
@@ -81,6 +84,10 @@ def build(
                                   config=client_config(max_attempts=max_attempts))
             out[GLUE_DATABASE] = GlueDatabaseProvider(glue, region_name)
             out[GLUE_TABLE] = GlueTableProvider(glue, region_name)
+        if IAM_ROLE in wanted:  # IAM is global: the region only places KMS key ARNs
+            iam = session.client("iam", region_name=region_name, endpoint_url=endpoint,
+                                 config=client_config(max_attempts=max_attempts))
+            out[IAM_ROLE] = IamRoleProvider(iam, region_name)
     except BotoCoreError as exc:
         raise translate(exc, op="connect", target=region or "aws") from exc
     return out

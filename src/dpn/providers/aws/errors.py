@@ -5,9 +5,11 @@ Every AWS call of the providers runs inside :func:`aws_errors`, so no ``ClientEr
 
 Mapping (``code`` keeps the AWS error code, ``platform`` is ``aws``):
 
-- ``NotFound``: NoSuchBucket, ``404``, EntityNotFoundException, NoSuchKey.
-- ``AlreadyExists``: BucketAlreadyExists, BucketAlreadyOwnedByYou, AlreadyExistsException.
-- ``NotEmpty``: BucketNotEmpty.
+- ``NotFound``: NoSuchBucket, ``404``, EntityNotFoundException, NoSuchKey, NoSuchEntity (IAM).
+- ``AlreadyExists``: BucketAlreadyExists, BucketAlreadyOwnedByYou, AlreadyExistsException,
+  EntityAlreadyExists (IAM).
+- ``NotEmpty``: BucketNotEmpty, DeleteConflict (IAM: a role still holding policies or in an
+  instance profile).
 - ``PermissionDenied``: AccessDenied(Exception), InvalidAccessKeyId, SignatureDoesNotMatch,
   ExpiredToken, UnrecognizedClientException, any 401/403; and ``NoCredentialsError`` /
   ``PartialCredentialsError`` / ``ProfileNotFound`` (no request was sent).
@@ -15,8 +17,9 @@ Mapping (``code`` keeps the AWS error code, ``platform`` is ``aws``):
   ValidationException, MalformedXML, ...) and any other 4xx not listed above, plus
   botocore's own ``ParamValidationError``.
 - ``Transient``: OperationAborted (S3: a conflicting operation on the bucket is in
-  progress) and ConcurrentModificationException (Glue): worth retrying, and botocore does
-  not retry them, so the engine's retry does.
+  progress), ConcurrentModificationException (Glue), ConcurrentModification and
+  EntityTemporarilyUnmodifiable (IAM): worth retrying, and botocore does not retry them,
+  so the engine's retry does.
 - plain ``ProviderError``: everything else, *including* throttling, 5xx and connection
   errors. Our clients run botocore's ``standard`` retry mode (``max_attempts=5``, which
   botocore counts as retries: up to 6 requests, exponential backoff with jitter), which
@@ -56,12 +59,14 @@ from dpn.errors import (
 PLATFORM = "aws"
 
 NOT_FOUND = frozenset({
-    "NoSuchBucket", "404", "NotFound", "EntityNotFoundException", "NoSuchKey",
+    "NoSuchBucket", "404", "NotFound", "EntityNotFoundException", "NoSuchKey", "NoSuchEntity",
 })
 ALREADY_EXISTS = frozenset({
     "BucketAlreadyExists", "BucketAlreadyOwnedByYou", "AlreadyExistsException",
+    "EntityAlreadyExists",
 })
-NOT_EMPTY = frozenset({"BucketNotEmpty"})
+# IAM's DeleteConflict: a role that still has policies or is in an instance profile.
+NOT_EMPTY = frozenset({"BucketNotEmpty", "DeleteConflict"})
 DENIED = frozenset({
     "AccessDenied", "AccessDeniedException", "InvalidAccessKeyId", "SignatureDoesNotMatch",
     "ExpiredToken", "ExpiredTokenException", "UnrecognizedClientException",
@@ -74,9 +79,12 @@ INVALID = frozenset({
     "IllegalLocationConstraintException", "InvalidTag", "InvalidParameterValue",
     "InvalidParameterException", "ResourceNumberLimitExceededException", "TooManyBuckets",
     "KMS.NotFoundException", "InvalidEncryptionAlgorithmError", "400",
+    "MalformedPolicyDocument", "LimitExceeded", "UnmodifiableEntity", "PolicyNotAttachable",
 })
-# Worth retrying, and *not* retried by botocore: a conflicting operation still in progress.
-TRANSIENT = frozenset({"OperationAborted", "ConcurrentModificationException"})
+# Worth retrying, and *not* retried by botocore: a conflicting operation still in progress
+# (IAM spells it ConcurrentModification; EntityTemporarilyUnmodifiable is IAM's too).
+TRANSIENT = frozenset({"OperationAborted", "ConcurrentModificationException",
+                       "ConcurrentModification", "EntityTemporarilyUnmodifiable"})
 CREDENTIALS = (NoCredentialsError, PartialCredentialsError, ProfileNotFound)
 
 

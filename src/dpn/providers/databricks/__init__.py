@@ -1,4 +1,5 @@
-"""Databricks providers: clusters, jobs and Unity Catalog catalogs, schemas and tables.
+"""Databricks providers: clusters, jobs and Unity Catalog catalogs, schemas, tables,
+storage credentials, external locations, volumes and grants.
 
 ``build(settings, home)`` makes one ``databricks.sdk.WorkspaceClient`` and returns one
 provider per type. This package is the only one that imports databricks-sdk; the engine
@@ -11,20 +12,34 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from dpn.model import CATALOG, CLUSTER, JOB, SCHEMA, TABLE
+from dpn.model import (
+    CATALOG,
+    CLUSTER,
+    EXTERNAL_LOCATION,
+    GRANTS,
+    JOB,
+    SCHEMA,
+    STORAGE_CREDENTIAL,
+    TABLE,
+    VOLUME,
+)
 from dpn.providers.base import Provider
 from dpn.providers.databricks.catalog_cache import CatalogCache
 from dpn.providers.databricks.client import ClientOptions, make_client
 from dpn.providers.databricks.clusters import ClusterProvider
 from dpn.providers.databricks.errors import edge, translate
+from dpn.providers.databricks.grants import GrantsProvider
 from dpn.providers.databricks.jobs import JobProvider
+from dpn.providers.databricks.storage import ExternalLocationProvider, StorageCredentialProvider
 from dpn.providers.databricks.tables import TableProvider
 from dpn.providers.databricks.uc import CatalogProvider, SchemaProvider
+from dpn.providers.databricks.volumes import VolumeProvider
 from dpn.settings import PlatformSettings
 
 __all__ = [
-    "CatalogProvider", "ClientOptions", "ClusterProvider", "JobProvider", "SchemaProvider",
-    "TableProvider", "build", "providers_for", "translate",
+    "CatalogProvider", "ClientOptions", "ClusterProvider", "ExternalLocationProvider",
+    "GrantsProvider", "JobProvider", "SchemaProvider", "StorageCredentialProvider",
+    "TableProvider", "VolumeProvider", "build", "providers_for", "translate",
 ]
 
 
@@ -47,7 +62,7 @@ def build(settings: PlatformSettings, home: Path | None = None, *,
 
 def providers_for(client: Any, options: ClientOptions | None = None,
                   home: Path | None = None) -> dict[str, Provider]:
-    """The five providers over an existing ``WorkspaceClient``."""
+    """The nine providers over an existing ``WorkspaceClient``."""
     options = options or ClientOptions()
     host = str(getattr(client.config, "host", "") or "")
 
@@ -63,8 +78,11 @@ def providers_for(client: Any, options: ClientOptions | None = None,
     providers: list[Provider] = [
         ClusterProvider(client, options, cache), JobProvider(client, options),
         CatalogProvider(client, options), SchemaProvider(client, options),
-        TableProvider(client, options),
+        TableProvider(client, options), StorageCredentialProvider(client, options),
+        ExternalLocationProvider(client, options), VolumeProvider(client, options),
+        GrantsProvider(client, options),
     ]
     out = {p.type: p for p in providers}
-    assert set(out) == {CLUSTER, JOB, CATALOG, SCHEMA, TABLE}
+    assert set(out) == {CLUSTER, JOB, CATALOG, SCHEMA, TABLE, STORAGE_CREDENTIAL,
+                        EXTERNAL_LOCATION, VOLUME, GRANTS}
     return out

@@ -1,20 +1,22 @@
-"""What the Databricks providers share: the client handle, tag helpers, read-or-none."""
+"""What the Databricks providers share: the client handle, tag helpers, read-or-none, and
+the create of an object that carries no ownership tags."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dpn.errors import NotFound
+from dpn.errors import AlreadyExists, NotFound, ProviderError
 from dpn.model import KEY_TAG, STACK_TAG, TAG_FIELD
 from dpn.providers.base import Observed, Provider, Spec
 from dpn.providers.databricks.client import ClientOptions
-from dpn.providers.databricks.errors import PLATFORM, edge
+from dpn.providers.databricks.errors import PLATFORM, edge, ours_after_all
 
 
 def tags_of(rtype: str, props: Mapping[str, Any]) -> dict[str, str]:
     """The tag field's content of ``props`` as a plain dict."""
-    value = props.get(TAG_FIELD[rtype]) or {}
+    field = TAG_FIELD.get(rtype)
+    value = (props.get(field) if field else None) or {}
     return {str(k): str(v) for k, v in value.items()}
 
 
@@ -63,3 +65,46 @@ def read_or_none(what: str, fetch: Callable[[], Observed]) -> Observed | None:
             return fetch()
     except NotFound:
         return None
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    """An SDK dataclass (or a plain mapping) as a dict."""
+    return obj.as_dict() if hasattr(obj, "as_dict") else dict(obj)
+
+
+def create_untagged(what: str, code: str, read: Callable[[], Observed | None],
+                    post: Callable[[], Observed]) -> Observed:
+    """Create an object that can carry no ownership tags (``dpn.model.UNTAGGED``): looked
+    up first, so an existing one is ``AlreadyExists`` (``code``) for the engine to resolve
+    from its state; then posted. A post whose outcome is unknown, or that answers
+    ``ALREADY_EXISTS`` (the SDK re-sent it after a 503 or a dropped connection), is
+    settled by reading: absent a moment before and present now, the object is this
+    create's."""
+    if read() is not None:
+        raise AlreadyExists(f"databricks: create {what}: it already exists",
+                            platform=PLATFORM, code=code)
+    try:
+        with edge("create", what):
+            return post()
+    except ProviderError as exc:
+        if not ours_after_all(exc):
+            raise
+        mine = read()
+        if mine is None:
+            raise
+        return mine
+
+
+def set_owner(created: Observed, owner: str | None, what: str,
+              update: Callable[[str], Observed], remove: Callable[[], None]) -> Observed:
+    """``created`` with ``owner`` set by ``update`` (Unity Catalog creates take no owner:
+    the creator owns the object until an update says otherwise). If that update fails,
+    ``remove`` deletes the object again, so a create that raises created nothing."""
+    if not owner or created.props.get("owner") == owner:
+        return created
+    try:
+        with edge("set the owner of", what):
+            return update(owner)
+    except ProviderError:
+        remove()
+        raise

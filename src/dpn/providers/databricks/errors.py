@@ -16,6 +16,11 @@ Mapping (``translate``):
   schema with a 400 ``CATALOG_ALREADY_EXISTS``/``SCHEMA_ALREADY_EXISTS``, a ``BadRequest``).
 - ``NotEmpty``: ``error_code`` in ``NOT_EMPTY_CODES`` or a 400/409 whose message says the
   container "is not empty".
+- ``PropagationPending`` (a ``Transient``): the 403 PERMISSION_DENIED "AWS IAM role does not
+  have READ permissions on url ..." with which Unity Catalog's validation of an external
+  location (or of a path under one) fails while a change to the IAM role has not
+  propagated (terraform-provider-databricks #3069, #3843): the engine retries it within a
+  bounded wait; past it, the role lacks what Unity Catalog needs.
 - ``PermissionDenied``: ``Unauthenticated`` (401) and ``PermissionDenied`` (403).
 - ``InvalidRequest``: every other 4xx (``BadRequest``, ``ResourceConflict``...).
 - ``Transient``: 500, 502, 504 and other 5xx that the SDK does not retry, and transport
@@ -50,6 +55,8 @@ _TRANSIENT_CODES = frozenset({
 })
 _MISSING_RE = re.compile(r"does not exist|doesn't exist|not found", re.IGNORECASE)
 _NOT_EMPTY_RE = re.compile(r"\bis not empty\b|\bnon-empty\b", re.IGNORECASE)
+_PROPAGATION_RE = re.compile(r"AWS IAM role does not have \w+ permissions on url",
+                             re.IGNORECASE)
 
 
 def http_status(exc: BaseException) -> int | None:
@@ -131,6 +138,8 @@ def _translate_api(exc: Any, where: str) -> dpn_errors.ProviderError:
         status in (400, 409) and _NOT_EMPTY_RE.search(text)
     ):
         return dpn_errors.NotEmpty(message, **kw)
+    if (isinstance(exc, p.PermissionDenied) or status == 403) and _PROPAGATION_RE.search(text):
+        return dpn_errors.PropagationPending(message, **kw)
     if isinstance(exc, p.Unauthenticated | p.PermissionDenied) or status in (401, 403):
         return dpn_errors.PermissionDenied(message, **kw)
     if isinstance(exc, p.TooManyRequests) or status == 429:

@@ -1,7 +1,8 @@
 """Unity Catalog external tables (``dbx.table``) and the column mapping.
 
-Physical id ``catalog.schema.table``. Tables cannot change in place (every field is a
-replace in ``dpn/canonical/rules.json``), so ``update`` raises ``InvalidRequest``.
+Physical id ``catalog.schema.table``. Tables cannot change in place, but for their owner
+(every other field is a replace in ``dpn/canonical/rules.json``), so ``update`` sets the
+owner and nothing else. The create call takes no owner: it is set right after.
 
 Create posts to ``/api/2.1/unity-catalog/tables`` (the endpoint of ``tables.create``)
 through the client's ``api_client`` because the typed ``tables.create`` has no ``comment``
@@ -23,6 +24,7 @@ from dpn.providers.databricks.common import (
     drop_none,
     ownership_matches,
     read_or_none,
+    set_owner,
 )
 from dpn.providers.databricks.errors import PLATFORM, edge, ours_after_all
 
@@ -111,6 +113,7 @@ def table_observed(info: Mapping[str, Any]) -> Observed:
         "storage_location": info.get("storage_location") or None,
         "data_source_format": info.get("data_source_format") or None,
         "comment": info.get("comment") or None,
+        "owner": info.get("owner") or None,
     })
     props["properties"] = properties
     return Observed(id=full, name=name, props=freeze(props),
@@ -178,12 +181,23 @@ class TableProvider(DatabricksProvider):
         if observed is None:
             raise NotFound(f"databricks: create {what}: not found when read back",
                            platform=PLATFORM, code="NOT_FOUND")
-        return observed
+        return set_owner(observed, props.get("owner"), what,
+                         lambda owner: self._owned(full, owner), lambda: self.delete(full))
+
+    def _owned(self, id: str, owner: str) -> Observed:
+        self.client.tables.update(id, owner=owner)
+        return self.read_back(id, "set the owner of")
 
     def update(self, id: str, spec: Spec) -> Observed:
-        raise InvalidRequest(
-            f"databricks: update table {id!r}: tables cannot change in place; replace it",
-            platform=PLATFORM, code="UPDATE_NOT_SUPPORTED")
+        """The owner, the one field a table changes in place (``TablesAPI.update``)."""
+        owner = thaw(spec.props).get("owner")
+        if not owner:
+            raise InvalidRequest(
+                f"databricks: update table {id!r}: only the owner changes in place; any "
+                "other change replaces the table", platform=PLATFORM,
+                code="UPDATE_NOT_SUPPORTED")
+        with edge("change the owner of", f"table {id!r}"):
+            return self._owned(id, str(owner))
 
     def delete(self, id: str, *, force_empty: bool = False) -> None:
         try:

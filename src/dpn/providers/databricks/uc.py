@@ -1,5 +1,9 @@
 """Unity Catalog catalogs and schemas (``dbx.catalog``, ``dbx.schema``).
 
+Neither create call takes an ``owner``: it is set by an update right after the create
+(``common.set_owner``), as terraform-provider-databricks does, and changed by a call of
+its own in an update.
+
 Physical ids: a catalog's name; a schema's ``catalog.schema``. Both (and tables) are
 created with a look first: a ``get`` before the POST tells a pre-existing object
 (``AlreadyExists``, for the engine to resolve) from one our own POST created. When the POST
@@ -21,6 +25,7 @@ from dpn.providers.databricks.common import (
     drop_none,
     ownership_matches,
     read_or_none,
+    set_owner,
 )
 from dpn.providers.databricks.errors import PLATFORM, edge, ours_after_all
 
@@ -39,7 +44,8 @@ def catalog_observed(info: Mapping[str, Any]) -> Observed:
     name = str(info["name"])
     properties = {str(k): str(v) for k, v in (info.get("properties") or {}).items()}
     props = drop_none({"comment": info.get("comment") or None,
-                       "storage_root": info.get("storage_root") or None})
+                       "storage_root": info.get("storage_root") or None,
+                       "owner": info.get("owner") or None})
     props["properties"] = properties
     return Observed(id=name, name=name, props=freeze(props),
                     attrs={"name": name, "id": name, "full_name": name}, tags=properties)
@@ -52,7 +58,8 @@ def schema_observed(info: Mapping[str, Any]) -> Observed:
     full = str(info.get("full_name") or f"{catalog}.{name}")
     properties = {str(k): str(v) for k, v in (info.get("properties") or {}).items()}
     props = drop_none({"catalog": catalog, "comment": info.get("comment") or None,
-                       "storage_root": info.get("storage_root") or None})
+                       "storage_root": info.get("storage_root") or None,
+                       "owner": info.get("owner") or None})
     props["properties"] = properties
     return Observed(id=full, name=name, props=freeze(props),
                     attrs={"name": name, "id": full, "full_name": full}, tags=properties)
@@ -104,7 +111,10 @@ class CatalogProvider(DatabricksProvider):
             # Present now with our tags: our own create took effect.
         if not props.get(KEEP_DEFAULT):
             self._drop_default_schema(name)
-        return created
+        return set_owner(created, props.get("owner"), f"catalog {name!r}",
+                         lambda owner: catalog_observed(_dict(self.client.catalogs.update(
+                             name, owner=owner))),
+                         lambda: self.delete(name, force_empty=True))
 
     def _drop_default_schema(self, catalog: str) -> None:
         """Remove the empty ``default`` schema the platform made (as the Databricks Terraform
@@ -117,8 +127,12 @@ class CatalogProvider(DatabricksProvider):
             return
 
     def update(self, id: str, spec: Spec) -> Observed:
+        """The owner (when the blueprint sets one) with a call of its own, then comment
+        and properties."""
         props = thaw(spec.props)
         with edge("update", f"catalog {id!r}"):
+            if props.get("owner"):
+                self.client.catalogs.update(id, owner=props["owner"])
             self.client.catalogs.update(id, comment=props.get("comment") or "",
                                         properties=props.get("properties") or {})
         return self.read_back(id, "update")
@@ -186,7 +200,7 @@ class SchemaProvider(DatabricksProvider):
         props = thaw(spec.props)
         try:
             with edge("create", what):
-                return schema_observed(_dict(self.client.schemas.create(
+                created = schema_observed(_dict(self.client.schemas.create(
                     name=spec.name.lower(), catalog_name=str(props["catalog"]).lower(),
                     comment=props.get("comment"), properties=props.get("properties") or None,
                     storage_root=props.get("storage_root"))))
@@ -196,8 +210,11 @@ class SchemaProvider(DatabricksProvider):
             mine = self.read(full)
             if mine is None or not ownership_matches(spec, mine.tags):
                 raise
-            # Present now with our tags: our own create took effect.
-            return mine
+            created = mine  # present now with our tags: our own create took effect
+        return set_owner(created, props.get("owner"), what,
+                         lambda owner: schema_observed(_dict(self.client.schemas.update(
+                             full, owner=owner))),
+                         lambda: self.delete(full))
 
     def _is_platform_default(self, schema: Observed) -> bool:
         """The ``default`` schema the platform made in a new catalog (kept because the
@@ -211,8 +228,12 @@ class SchemaProvider(DatabricksProvider):
                                                                  max_results=1))
 
     def update(self, id: str, spec: Spec) -> Observed:
+        """The owner (when the blueprint sets one) with a call of its own, then comment
+        and properties."""
         props = thaw(spec.props)
         with edge("update", f"schema {id!r}"):
+            if props.get("owner"):
+                self.client.schemas.update(id, owner=props["owner"])
             self.client.schemas.update(id, comment=props.get("comment") or "",
                                        properties=props.get("properties") or {})
         return self.read_back(id, "update")
