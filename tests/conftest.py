@@ -3,7 +3,7 @@
 Sandbox (integration tests, ``@pytest.mark.integration``): ``sandbox`` starts one local
 sandbox per pytest worker in a temporary home and stops it at the end; ``clean_sandbox``
 empties both platforms, fault rules and request logs before a test; ``aws_faults`` and
-``dbx_faults`` are fault-admin clients; ``s3``, ``glue`` (boto3) and ``workspace``
+``dbx_faults`` are fault-admin clients; ``s3``, ``glue``, ``iam`` (boto3) and ``workspace``
 (databricks-sdk) are real clients against the sandbox.
 
 CLI: ``dpn_home`` is a fresh home per test; ``run_dpn(*args, home=..., env=...)`` runs the
@@ -104,6 +104,11 @@ def s3(sandbox: Any) -> Any:
 @pytest.fixture(scope="session")
 def glue(sandbox: Any) -> Any:
     return _boto3_client("glue", sandbox)
+
+
+@pytest.fixture(scope="session")
+def iam(sandbox: Any) -> Any:
+    return _boto3_client("iam", sandbox)
 
 
 @pytest.fixture(scope="session")
