@@ -24,6 +24,11 @@ import pytest
 
 # Clusters go PENDING -> RUNNING at once in tests (a test may slow them via /_dpn/config).
 os.environ.setdefault("DPN_SANDBOX_CLUSTER_DELAY", "0")
+# Unity Catalog's storage preconditions are enforced by the sandbox by default, as on a real
+# workspace; the tests of other things (engine, convergence, faults) use blueprints without
+# the storage chain, so their sandbox starts without them. Tests of the chain ask for them
+# with the ``enforcing`` fixture.
+os.environ.setdefault("DPN_SANDBOX_ENFORCE_ACCESS", "0")
 _CLEAN_ENV_PREFIXES = ("DATABRICKS_", "AWS_", "DPN_HOME")
 
 
@@ -83,6 +88,16 @@ def clean_sandbox(sandbox: Any) -> Iterator[Any]:
     yield sandbox
     for front in fronts:
         front.clear()
+
+
+@pytest.fixture
+def enforcing(clean_sandbox: Any) -> Any:
+    """The clean sandbox with Unity Catalog's storage preconditions on, as on a real
+    workspace (the next reset turns them back off for the rest of the suite)."""
+    from dpn.sandbox.faults import FaultClient
+
+    FaultClient(clean_sandbox.dbx_host)._call("POST", "/_dpn/config", {"enforce_access": True})
+    return clean_sandbox
 
 
 def _boto3_client(service: str, info: Any) -> Any:

@@ -516,7 +516,21 @@ def _chain(workspace: Any, iam: Any) -> None:
     _location(workspace)
 
 
-def test_enforcement_is_off_by_default_and_reset_restores_it(emu, workspace, sandbox):
+def test_enforcement_is_on_unless_the_sandbox_starts_without_it() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = "from dpn.sandbox.emulator import options; print(options.ENFORCE_ACCESS_DEFAULT)"
+    env = {k: v for k, v in os.environ.items() if k != "DPN_SANDBOX_ENFORCE_ACCESS"}
+    on = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**env, "DPN_SANDBOX_ENFORCE_ACCESS": "0"})
+    assert (on.stdout.strip(), off.stdout.strip()) == ("True", "False")
+
+
+def test_the_suites_sandbox_starts_without_enforcement_and_reset_restores_it(
+        emu, workspace, sandbox):
     assert emu()["enforce_access"] is False and emu()["metastore_root"] is None
     _schema(workspace)
     assert _table(workspace, f"s3://{BUCKET}/anywhere").name == "orders"
@@ -528,7 +542,7 @@ def test_enforcement_is_off_by_default_and_reset_restores_it(emu, workspace, san
 
 
 @pytest.mark.parametrize("body", [{"enforce_access": "yes"}, {"metastore_root": "root"},
-                                  {"iam_propagation_seconds": -1}])
+                                  {"iam_propagation_seconds": -1}, {"user_groups": "x"}])
 def test_options_refuse_bad_values(emu, body):
     with pytest.raises(OSError, match="400"):
         emu(**body)
@@ -577,6 +591,22 @@ def test_grants_to_account_users_count_for_the_caller(emu, workspace, iam):
            principal="account users")
     _grant(workspace, "external_location", "loc", Privilege.EXTERNAL_USE_LOCATION,
            principal="account users")
+    assert _table(workspace, f"s3://{BUCKET}/data/orders").name == "orders"
+
+
+def test_grants_to_a_group_of_the_caller_count_and_me_lists_its_groups(emu, workspace, iam):
+    _chain(workspace, iam)
+    emu(enforce_access=True)
+    assert [g.display for g in workspace.current_user.me().groups] == ["data-platform"]
+    _grant(workspace, "schema", "sales.gold", Privilege.EXTERNAL_USE_SCHEMA,
+           principal="data-platform")
+    _grant(workspace, "external_location", "loc", Privilege.EXTERNAL_USE_LOCATION,
+           principal="data-platform")
+    emu(user_groups=["analysts"])      # no longer a member: the grants stop counting
+    assert [g.display for g in workspace.current_user.me().groups] == ["analysts"]
+    with pytest.raises(PermissionDenied, match="EXTERNAL USE SCHEMA"):
+        _table(workspace, f"s3://{BUCKET}/data/orders")
+    emu(user_groups=["data-platform"])
     assert _table(workspace, f"s3://{BUCKET}/data/orders").name == "orders"
 
 

@@ -83,17 +83,18 @@ def enforced(emu: Emulator) -> bool:
 
 def holds(emu: Emulator, securable_type: str, full_name: str, privilege: str,
           owner: str | None = None) -> bool:
-    """True if the caller holds ``privilege`` on the securable: granted to it (or to a
-    group every user is in); unless the privilege is one of EXTERNAL USE, also through
-    ALL_PRIVILEGES or through owning the securable."""
+    """True if the caller holds ``privilege`` on the securable: granted to it, to a group
+    it is in (``user_groups``) or to the group every user is in; unless the privilege is
+    one of EXTERNAL USE, also through ALL_PRIVILEGES or through owning the securable."""
     from dpn.sandbox.emulator.app import USER
 
     if privilege not in _EXPLICIT_ONLY and owner and owner.lower() == USER:
         return True
     grants = grantstore.assignments(emu, securable_type, full_name)
+    caller = {USER, *_EVERYONE, *(g.lower() for g in options.get(emu, "user_groups"))}
     held: set[str] = set()
     for principal, privileges in grants.items():
-        if principal.lower() in (USER, *_EVERYONE):
+        if principal.lower() in caller:
             held.update(privileges)
     if privilege in _EXPLICIT_ONLY:
         return privilege in held

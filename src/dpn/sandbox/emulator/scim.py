@@ -18,7 +18,12 @@ USER = {
 
 
 def me(app: Any, request: Any) -> dict[str, Any]:
-    return dict(USER)
+    """The caller, with the groups it is in (option ``user_groups``), as SCIM lists them."""
+    from dpn.sandbox.emulator import options
+
+    groups = options.get(app, "user_groups")
+    return {**USER, "groups": [{"display": g, "value": f"70000000000001{i:02d}",
+                                "type": "direct"} for i, g in enumerate(groups)]}
 
 
 ROUTES = [("GET", r"/api/2\.0/preview/scim/v2/Me", me)]
