@@ -18,6 +18,7 @@ from dpn import model, naming
 from dpn.blueprint import typed_refs, validation
 from dpn.blueprint.attrs import ATTRS
 from dpn.blueprint.dev import with_user
+from dpn.blueprint.implied import implied_edges
 from dpn.blueprint.naming_pass import assign_names
 from dpn.blueprint.refs import REF, parse
 from dpn.blueprint.source import Locator, Path, dotted
@@ -120,6 +121,9 @@ def compile_doc(doc: Any, locator: Locator, dev_user: str | None = None) -> mode
     if findings:
         raise BlueprintError(locator.locate(findings))
     assert meta is not None
+    _add_implied(deps, good, kinds, names, parent_refs, findings)
+    if findings:
+        raise BlueprintError(locator.locate(findings))
     built = {key: _resource(key, typed_refs.spelt_out(res["type"], res, kinds, good),
                             names[key], meta, deps[key], parent_refs.get(key), findings)
              for key, res in good.items()}
@@ -127,6 +131,22 @@ def compile_doc(doc: Any, locator: Locator, dev_user: str | None = None) -> mode
         raise BlueprintError(locator.locate(findings))
     return model.Blueprint(path=locator.file, metadata=meta,
                            resources=MappingProxyType(built), backend=doc.get("backend"))
+
+
+def _add_implied(deps: dict[str, list[str]], good: dict[str, dict[str, Any]],
+                 kinds: dict[str, str], names: dict[str, naming.GeneratedName],
+                 parent_refs: dict[str, str], findings: list[Finding]) -> None:
+    """Add the order that storage paths and grants imply (``dpn.blueprint.implied``)."""
+    extra = implied_edges(good, kinds, {k: n.name for k, n in names.items()}, parent_refs)
+    for key, edges in extra.items():
+        deps[key] = sorted(set(deps[key]) | edges)
+    try:
+        batches(deps)
+    except CycleError as exc:
+        findings.append((("resources", exc.cycle[0]),
+                         f"dependency cycle through the order that storage paths and grants "
+                         f"imply (a path under an external location waits for it and its "
+                         f"grants; what is inside a securable waits for its grants): {exc}"))
 
 
 def _type_rules(key: str, res: dict[str, Any]) -> list[Finding]:

@@ -31,6 +31,9 @@ def _apply_options(func: Any) -> Any:
         click.option("--dev-user", envvar="DPN_DEV_USER", default=None, metavar="NAME",
                      help="Work on NAME's development copy of the stack (prefixed names, "
                           "own state)."),
+        click.option("--skip-checks", is_flag=True,
+                     help="Apply even what the plan-time checks expect the platform to "
+                          "refuse (its own answer then decides, and a refusal rolls back)."),
     ]
     for opt in reversed(opts):
         func = opt(func)
@@ -57,7 +60,8 @@ def _graceful(cancel: Any) -> Iterator[None]:
 def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbox: bool,
               dry_run: bool, parallelism: int, yes: bool, lock_timeout: float, fmt: str,
               only: tuple[str, ...] = (), force_empty: bool = False,
-              dev_user: str | None = None, plan_file: str | None = None) -> None:
+              dev_user: str | None = None, plan_file: str | None = None,
+              skip_checks: bool = False) -> None:
     from dpn.blueprint import load
     from dpn.cli.progress import renderer
     from dpn.cli.render_plan import render_plan
@@ -69,7 +73,7 @@ def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbo
     resolved = resolve_settings(app, settings, sandbox)
     runner = Runner(home=app.home, settings=resolved, events=events or (lambda e: None),
                     parallelism=parallelism, lock_timeout=lock_timeout,
-                    store=app.store(resolved, blueprint))
+                    store=app.store(resolved, blueprint), skip_checks=skip_checks)
 
     def confirm(plan: Any) -> bool:
         if fmt != "json":

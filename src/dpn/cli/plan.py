@@ -38,7 +38,8 @@ def plan(app: App, blueprint: str, offline: bool, fmt: str, out: str | None,
         settings = resolve_settings(app, settings, sandbox)
     runner = Runner(home=app.home, settings=settings, store=app.store(settings, bp))
     check_no_incomplete(runner.store, bp.stack)  # exit 4: the state may lie until recovered
-    result = prepare(runner, bp, "update", offline=offline)[0].plan
+    prepared = prepare(runner, bp, "update", offline=offline)[0]
+    result = prepared.plan
     if out:
         try:
             with open(out, "w", encoding="utf-8") as fh:
@@ -47,6 +48,8 @@ def plan(app: App, blueprint: str, offline: bool, fmt: str, out: str | None,
             raise InputError(f"{out}: cannot write: {exc.strerror or exc}") from None
     color = app.color and fmt == "table" and sys.stdout.isatty()
     click.echo(render_plan(result, fmt, color=color), nl=False)
+    if prepared.problems:  # the plan is shown, and the exit says it would be refused
+        raise InputError("the workspace would refuse this plan: " + "; ".join(prepared.problems))
 
 
 COMMANDS: list[click.Command] = [plan]

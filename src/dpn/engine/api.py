@@ -44,6 +44,7 @@ class Runner:
     providers: ProviderFactory | None = None   # injectable; default builds from settings
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     store: Store = field(default=None)  # type: ignore[assignment]  # default: LocalStore(home)
+    skip_checks: bool = False   # apply even what the plan-time checks expect to be refused
 
     def __post_init__(self) -> None:
         if self.store is None:
@@ -160,7 +161,7 @@ def apply(runner: Runner, blueprint: Blueprint, mode: str, *, only: Sequence[str
     with lock:
         check_no_incomplete(runner.store, stack)
         prepared, providers = prepare(runner, blueprint, mode, only=only)
-        if prepared.problems and not dry_run:
+        if prepared.problems and not dry_run and not runner.skip_checks:
             raise InputError("the workspace would refuse this plan: "
                              + "; ".join(prepared.problems))
         if dry_run or not prepared.operations:

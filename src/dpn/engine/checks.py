@@ -1,10 +1,12 @@
-"""Checks made at plan time against the live workspace, before anything changes: today,
-each cluster's ``spark_version`` and ``node_type_id`` against what the workspace offers
-(through the provider's cache)."""
+"""Checks made at plan time against the live workspace, before anything changes: each
+cluster's ``spark_version`` and ``node_type_id`` against what the workspace offers
+(through the provider's cache), and what Unity Catalog would refuse for want of an
+external location, an explicit grant or root storage (``dpn.uc_access``, through a
+provider that implements ``ChecksChanges``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from dpn.blueprint.refs import resolve
@@ -18,6 +20,15 @@ class ChecksSpecs(Protocol):
     """A provider that can check a spec against the platform's offer."""
 
     def validate_cluster_spec(self, spec: Spec) -> list[str]: ...
+
+
+@runtime_checkable
+class ChecksChanges(Protocol):
+    """A provider that can tell which planned changes its platform would refuse."""
+
+    access_scope: str
+
+    def check_changes(self, changes: Sequence[Any]) -> list[str]: ...
 
 
 def check_access(providers: Mapping[str, Provider]) -> None:
@@ -49,4 +60,9 @@ def preflight(plan: Any, blueprint: Blueprint, state: StackState | None,
         props = resolve(resource.props, lambda k, a: attrs.get(k, {}).get(a))
         spec = Spec(key=change.key, type=change.type, name=resource.name, props=freeze(props))
         problems += [f"{change.key}: {p}" for p in provider.validate_cluster_spec(spec)]
+    scopes: set[str] = set()
+    for checker in providers.values():
+        if isinstance(checker, ChecksChanges) and checker.access_scope not in scopes:
+            scopes.add(checker.access_scope)
+            problems += checker.check_changes(plan.changes)
     return problems

@@ -3,7 +3,7 @@ the create of an object that carries no ownership tags."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from dpn.errors import AlreadyExists, NotFound, ProviderError
@@ -44,6 +44,13 @@ class DatabricksProvider(Provider):
         """``current_user.me``: the token works for this workspace."""
         with edge("check credentials with", "the workspace"):
             self.client.current_user.me()
+
+    def check_changes(self, changes: Sequence[Any]) -> list[str]:
+        """What Unity Catalog would refuse of the planned ``changes`` (``dpn.uc_access``):
+        a few workspace reads, only when the plan creates in Unity Catalog."""
+        from dpn.providers.databricks.access import uc_problems
+
+        return uc_problems(self.client, changes)
 
     def find(self, spec: Spec) -> Observed | None:
         """Unity Catalog objects are found by their physical id, their full name."""
