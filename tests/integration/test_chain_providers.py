@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from dpn.canonical import canonical, diff
-from dpn.errors import AlreadyExists, InvalidRequest, PropagationPending
+from dpn.errors import AlreadyExists, InvalidRequest, NotEmpty, PropagationPending
 from dpn.model import (
     CATALOG,
     EXTERNAL_LOCATION,
@@ -277,6 +277,8 @@ def test_the_storage_chain_round_trips(clean_sandbox, aws, dbx, workspace, uid):
     assert granted.id == f"external_location/{location.id}"
     assert not diff(GRANTS, grants.read(granted.id).props, g_spec.props).changed
 
+    with pytest.raises(NotEmpty, match="volumes"):
+        dbx[SCHEMA].delete(schema.id)  # a volume is content, as a table is
     for key, kind, id_ in (("exports", VOLUME, volume.id), ("gold", SCHEMA, schema.id),
                            ("sales", CATALOG, catalog.id), ("loc", EXTERNAL_LOCATION,
                                                            location.id),

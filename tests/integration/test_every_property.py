@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from botocore.exceptions import ClientError
@@ -33,6 +34,10 @@ BLUEPRINT = ROOT / "examples" / "every-property.json"
 CASES = Path(__file__).parent / "cases" / "roundtrip.json"
 RULES = ROOT / "src" / "dpn" / "canonical" / "rules.json"
 STACK = "acme-dev-everything"
+# The managed policies every-property.json and its cases attach (made before the create).
+MANAGED_POLICIES = ("acme-everything-audit", "acme-everything-extra")
+READ_ONLY = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["glue:GetDatabase", "glue:GetTable"], "Resource": "*"}]}
 OWNER_PREFIX = "dpn:"
 
 # -- cases and the blueprints they make ------------------------------------------------------
@@ -136,17 +141,57 @@ def resolve(value: Any, state: Mapping[str, Any], parent: bool = False) -> Any:
     return value
 
 
-PARENTS = {"aws.glue_table": "database", "dbx.schema": "catalog", "dbx.table": "schema"}
+PARENTS = {"aws.glue_table": "database", "dbx.schema": "catalog", "dbx.table": "schema",
+           "dbx.volume": "schema"}
+# The permissions API's name of each securable type a dbx.grants may refer to.
+SECURABLES = {"dbx.catalog": "catalog", "dbx.schema": "schema", "dbx.table": "table",
+              "dbx.volume": "volume", "dbx.external_location": "external_location",
+              "dbx.storage_credential": "storage_credential"}
 
 
 def wanted(doc: Mapping[str, Any], key: str, state: Mapping[str, Any]) -> dict[str, Any]:
     """The properties the blueprint asks of ``key``, references resolved; naming inputs
-    and directives left out."""
+    and directives left out; IAM documents, sets and privileges in a form to compare."""
     resource = doc["resources"][key]
     skip = NAMING_INPUTS | directives().get(resource["type"], set())
     parent = PARENTS.get(resource["type"])
-    return {f: resolve(v, state, parent=f == parent) for f, v in resource.items()
-            if f not in skip}
+    asked = {f: resolve(v, state, parent=f == parent) for f, v in resource.items()
+             if f not in skip}
+    return access_form(resource, asked, state)
+
+
+def _target(value: Any, state: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The state record a value of exactly one reference names, else None."""
+    match = _REF.fullmatch(value) if isinstance(value, str) else None
+    return state["resources"].get(match.group(1)) if match else None
+
+
+def access_form(resource: Mapping[str, Any], asked: dict[str, Any],
+                state: Mapping[str, Any]) -> dict[str, Any]:
+    """What the storage-and-access types ask, as the platform holds it: a credential's role
+    reference is the role's ARN; a grants' securable reference is ``type:full_name`` and
+    its privileges sets of upper-case names; IAM documents in ``policy_form``; lists that
+    are sets sorted."""
+    rtype = resource["type"]
+    out = dict(asked)
+    if rtype == "dbx.storage_credential" and _target(resource["aws_iam_role"], state):
+        out["aws_iam_role"] = _target(resource["aws_iam_role"], state)["attrs"]["arn"]
+    if rtype == "dbx.grants":
+        record = _target(resource["securable"], state)
+        out["securable"] = (f"{SECURABLES[record['type']]}:{record['attrs']['full_name']}"
+                            if record else resource["securable"].lower())
+        out["privileges"] = {p: sorted({v.upper().replace(" ", "_") for v in privs})
+                             for p, privs in resource["privileges"].items()}
+    if rtype == "aws.iam_role":
+        if isinstance(out.get("trust"), dict):
+            out["trust"] = policy_form(out["trust"])
+        if "policies" in out:
+            out["policies"] = {k: policy_form(v) for k, v in out["policies"].items()}
+        if "s3_access" in out:
+            out["s3_access"] = {k: sorted(v) for k, v in out["s3_access"].items() if v}
+        if "managed_policy_arns" in out:
+            out["managed_policy_arns"] = sorted(out["managed_policy_arns"])
+    return out
 
 
 # -- the platforms, read raw and mapped by hand ---------------------------------------------
@@ -343,13 +388,14 @@ def live_job(workspace: Any, job_id: str) -> dict[str, Any]:
 def live_catalog(workspace: Any, name: str) -> dict[str, Any]:
     info = dbx(workspace, "GET", f"{UC}/catalogs/{name}")
     return {"comment": info.get("comment"), "properties": info.get("properties") or {},
-            "storage_root": info.get("storage_root")}
+            "storage_root": info.get("storage_root"), "owner": info.get("owner")}
 
 
 def live_schema(workspace: Any, full: str) -> dict[str, Any]:
     info = dbx(workspace, "GET", f"{UC}/schemas/{full}")
     return {"catalog": info.get("catalog_name"), "comment": info.get("comment"),
-            "properties": info.get("properties") or {}, "storage_root": info.get("storage_root")}
+            "properties": info.get("properties") or {}, "storage_root": info.get("storage_root"),
+            "owner": info.get("owner")}
 
 
 def live_uc_table(workspace: Any, full: str) -> dict[str, Any]:
@@ -361,11 +407,12 @@ def live_uc_table(workspace: Any, full: str) -> dict[str, Any]:
     return {"schema": f"{info.get('catalog_name')}.{info.get('schema_name')}",
             "columns": columns, "storage_location": info.get("storage_location"),
             "data_source_format": info.get("data_source_format"),
-            "comment": info.get("comment"), "properties": info.get("properties") or {}}
+            "comment": info.get("comment"), "properties": info.get("properties") or {},
+            "owner": info.get("owner")}
 
 
 def live_props(rtype: str, id: str, key: str, state: Mapping[str, Any], s3: Any, glue: Any,
-               workspace: Any) -> dict[str, Any]:
+               workspace: Any, iam: Any) -> dict[str, Any]:
     if rtype == "aws.s3_bucket":
         return live_bucket(s3, id)
     if rtype == "aws.glue_database":
@@ -382,7 +429,118 @@ def live_props(rtype: str, id: str, key: str, state: Mapping[str, Any], s3: Any,
         return live_schema(workspace, id)
     if rtype == "dbx.table":
         return live_uc_table(workspace, id)
+    if rtype == "aws.iam_role":
+        return live_role(iam, id)
+    if rtype in UC_STORAGE:
+        return live_uc_storage(workspace, rtype, id)
     raise AssertionError(f"no reader for {rtype}")
+
+
+# IAM: the Unity Catalog master role (Databricks docs "Create a storage credential for
+# connecting to AWS S3") and the inline policy dpn writes from s3_access
+# (docs/providers-aws.md).
+UC_MASTER = "arn:aws:iam::414351767826:role/unity-catalog-prod-UCMasterRole-14S5ZJVKOTYTL"
+S3_POLICY = "dpn-s3-access"
+WRITE_ACTIONS = {"s3:PutObject", "s3:DeleteObject"}
+UC_STORAGE = {"dbx.storage_credential": "storage-credentials",
+              "dbx.external_location": "external-locations", "dbx.volume": "volumes",
+              "dbx.grants": "permissions"}
+# A grant made outside dpn to a principal no dbx.grants lists: never reported, never revoked.
+OUTSIDER = "outsider@acme.example"
+OUTSIDER_PRIVILEGE = {"schema": "USE_SCHEMA", "catalog": "USE_CATALOG",
+                      "external_location": "READ_FILES"}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def policy_form(doc: Any) -> Any:
+    """An IAM policy document as IAM treats it, by hand: every value a sorted list, the
+    statements in a stable order (one value or a list, statement order: no difference)."""
+    if isinstance(doc, str):
+        doc = json.loads(unquote(doc))
+    if not isinstance(doc, dict):
+        return doc
+    statements = []
+    for st in _as_list(doc.get("Statement") or []):
+        form: dict[str, Any] = {}
+        for k, v in st.items():
+            if k in ("Action", "NotAction", "Resource", "NotResource"):
+                form[k] = sorted(set(_as_list(v)))
+            elif k in ("Principal", "NotPrincipal") and isinstance(v, dict):
+                form[k] = {t: sorted(set(_as_list(p))) for t, p in v.items()}
+            elif k == "Condition":
+                form[k] = {op: {c: sorted(set(_as_list(x))) for c, x in kv.items()}
+                           for op, kv in v.items()}
+            elif k != "Sid" or v:
+                form[k] = v
+        statements.append(form)
+    return {"Version": doc.get("Version", "2012-10-17"),
+            "Statement": sorted(statements, key=lambda x: json.dumps(x, sort_keys=True))}
+
+
+def _is_uc_trust(doc: Mapping[str, Any], arn: str) -> bool:
+    """The Unity Catalog trust: the master role and the role itself may assume it, with an
+    external id."""
+    for st in _as_list(doc.get("Statement") or []):
+        principals = set(_as_list((st.get("Principal") or {}).get("AWS") or []))
+        external = (st.get("Condition") or {}).get("StringEquals", {}).get("sts:ExternalId")
+        if st.get("Effect") == "Allow" and principals == {UC_MASTER, arn} and external:
+            return True
+    return False
+
+
+def s3_access_of(doc: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The buckets of an S3 policy: read-write where it may put or delete, else read-only."""
+    access: dict[str, set[str]] = {}
+    for st in _as_list(doc.get("Statement") or []):
+        actions = set(_as_list(st.get("Action") or []))
+        if not any(str(a).startswith("s3:") for a in actions):
+            continue
+        field = "read_write" if actions & WRITE_ACTIONS else "read_only"
+        access.setdefault(field, set()).update(
+            r.split(":::", 1)[1].split("/", 1)[0] for r in _as_list(st.get("Resource") or [])
+            if str(r).startswith("arn:aws:s3:::"))
+    return {k: sorted(v) for k, v in access.items()}
+
+
+def live_role(iam: Any, name: str) -> dict[str, Any]:
+    role = iam.get_role(RoleName=name)["Role"]
+    trust = policy_form(role["AssumeRolePolicyDocument"])
+    inline = {p: iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"]
+              for p in iam.list_role_policies(RoleName=name)["PolicyNames"]}
+    s3_doc = inline.pop(S3_POLICY, None)
+    attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+    return {"trust": "unity_catalog" if _is_uc_trust(trust, role["Arn"]) else trust,
+            "s3_access": s3_access_of(policy_form(s3_doc)) if s3_doc else None,
+            "policies": {k: policy_form(v) for k, v in inline.items()},
+            "managed_policy_arns": sorted(p["PolicyArn"] for p in attached),
+            "tags": {t["Key"]: t["Value"] for t in role.get("Tags") or []}}
+
+
+def _grants_path(id: str) -> str:
+    kind, _, full = id.partition("/")
+    return f"{UC}/permissions/{kind}/{full}"
+
+
+def live_uc_storage(workspace: Any, rtype: str, id: str) -> dict[str, Any]:
+    """A storage credential, external location, volume or grants in blueprint vocabulary."""
+    if rtype == "dbx.grants":
+        info = dbx(workspace, "GET", _grants_path(id))
+        return {"securable": id.replace("/", ":", 1), "privileges": {
+            a["principal"]: sorted(a["privileges"])
+            for a in info.get("privilege_assignments") or [] if a.get("privileges")}}
+    info = dbx(workspace, "GET", f"{UC}/{UC_STORAGE[rtype]}/{id}")
+    common = {"comment": info.get("comment"), "owner": info.get("owner")}
+    if rtype == "dbx.storage_credential":
+        return {"aws_iam_role": (info.get("aws_iam_role") or {}).get("role_arn"),
+                "read_only": bool(info.get("read_only")), **common}
+    if rtype == "dbx.external_location":
+        return {"url": info.get("url"), "credential": info.get("credential_name"),
+                "read_only": bool(info.get("read_only")), **common}
+    return {"schema": f"{info.get('catalog_name')}.{info.get('schema_name')}",
+            "storage_location": info.get("storage_location"), **common}
 
 
 # -- comparing what was asked with what is live ---------------------------------------------
@@ -401,7 +559,7 @@ def _norm(field: str, value: Any, rtype: str) -> Any:
         return re.sub(r"\s+", "", value).upper()
     if field == "data_security_mode":
         return MODE_ALIASES.get(value, value)
-    if rtype.startswith("dbx.") and field in ("storage_root", "storage_location"):
+    if rtype.startswith("dbx.") and field in ("storage_root", "storage_location", "url"):
         return value.rstrip("/")  # Unity Catalog strips trailing slashes
     return value
 
@@ -452,7 +610,7 @@ def removed_keys(want: Any, before: Any, live: Any, where: str) -> list[str]:
 
 
 def holds(doc: Mapping[str, Any], before: Mapping[str, Any], state: Mapping[str, Any], s3: Any,
-          glue: Any, workspace: Any) -> list[str]:
+          glue: Any, workspace: Any, iam: Any) -> list[str]:
     """Every resource of ``doc``, read raw, holds every property ``doc`` asks of it; keys a
     map lost since ``before`` are gone."""
     problems: list[str] = []
@@ -463,7 +621,7 @@ def holds(doc: Mapping[str, Any], before: Mapping[str, Any], state: Mapping[str,
             continue
         rtype = resource["type"]
         try:
-            live = live_props(rtype, record["id"], key, state, s3, glue, workspace)
+            live = live_props(rtype, record["id"], key, state, s3, glue, workspace, iam)
         except Exception as exc:  # a missing object is one problem among the others
             problems.append(f"{key}: cannot read {rtype} {record['id']}: {exc}")
             continue
@@ -686,14 +844,20 @@ def push_unity_catalog(workspace: Any, state: Mapping[str, Any], want: dict[str,
             if kind == "dbx.schema":
                 body["catalog_name"] = info["catalog_name"]
         dbx(workspace, "POST", f"{UC}/{path[kind]}", body=body)
+        owner = asked.get("owner") if "owner" in fields else info.get("owner")
+        if owner:  # no create call takes an owner: it is a PATCH after
+            dbx(workspace, "PATCH", f"{UC}/{path[kind]}/{records[key]['id']}",
+                body={"owner": owner})
     for key, record in records.items():
-        fields = touched.get(key, set()) & {"comment", "properties"}
+        fields = touched.get(key, set()) & {"comment", "properties", "owner"}
         if key in recreate or not fields or record["type"] == "dbx.table":
             continue
         info = dbx(workspace, "GET", f"{UC}/{path[record['type']]}/{record['id']}")
         body = {}
         if "comment" in fields:
             body["comment"] = want[key].get("comment", "")
+        if "owner" in fields:
+            body["owner"] = want[key]["owner"]
         if "properties" in fields:
             body["properties"] = merged_map(info.get("properties"),
                                             before[key].get("properties"),
@@ -701,9 +865,96 @@ def push_unity_catalog(workspace: Any, state: Mapping[str, Any], want: dict[str,
         dbx(workspace, "PATCH", f"{UC}/{path[record['type']]}/{record['id']}", body=body)
 
 
+def edited_s3_policy(doc: Any, access: Mapping[str, Any]) -> dict[str, Any]:
+    """The live S3 policy as someone editing its bucket lists by hand leaves it: each S3
+    statement's resources set to the buckets ``access`` gives its kind, a statement left
+    with none dropped, every other statement untouched."""
+    doc = policy_form(doc)
+    out = []
+    for st in doc["Statement"]:
+        actions = set(st.get("Action") or [])
+        if not any(a.startswith("s3:") for a in actions):
+            out.append(st)
+            continue
+        buckets = access.get("read_write" if actions & WRITE_ACTIONS else "read_only") or []
+        if buckets:
+            out.append({**st, "Resource": [r for b in buckets
+                                           for r in (f"arn:aws:s3:::{b}", f"arn:aws:s3:::{b}/*")]})
+    return {**doc, "Statement": out}
+
+
+def push_role(iam: Any, name: str, want: Mapping[str, Any], before: Mapping[str, Any],
+              fields: set[str]) -> None:
+    if "trust" in fields:
+        iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(want["trust"]))
+    if "s3_access" in fields:
+        doc = iam.get_role_policy(RoleName=name, PolicyName=S3_POLICY)["PolicyDocument"]
+        iam.put_role_policy(RoleName=name, PolicyName=S3_POLICY, PolicyDocument=json.dumps(
+            edited_s3_policy(doc, want["s3_access"])))
+    if "policies" in fields:
+        for policy in set(before.get("policies") or {}) - set(want.get("policies") or {}):
+            iam.delete_role_policy(RoleName=name, PolicyName=policy)
+        for policy, doc in (want.get("policies") or {}).items():
+            iam.put_role_policy(RoleName=name, PolicyName=policy, PolicyDocument=json.dumps(doc))
+    if "managed_policy_arns" in fields:
+        live = {p["PolicyArn"] for p in
+                iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]}
+        for arn in sorted(live - set(want.get("managed_policy_arns") or [])):
+            iam.detach_role_policy(RoleName=name, PolicyArn=arn)
+        for arn in sorted(set(want.get("managed_policy_arns") or []) - live):
+            iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+    if "tags" in fields:
+        live_tags = {t["Key"]: t["Value"] for t in iam.get_role(RoleName=name)["Role"]["Tags"]}
+        tags = merged_map(live_tags, before.get("tags"), want.get("tags"))
+        gone = [k for k in live_tags if k not in tags]
+        if gone:
+            iam.untag_role(RoleName=name, TagKeys=gone)
+        iam.tag_role(RoleName=name, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+
+
+def push_uc_storage(workspace: Any, rtype: str, id: str, want: Mapping[str, Any],
+                    fields: set[str]) -> None:
+    """A PATCH of the fields, as Catalog Explorer makes it (an external location without
+    revalidation); grants by GRANT/REVOKE of the listed principals' privileges, plus one
+    grant to a principal no blueprint lists, which dpn must leave alone."""
+    if rtype == "dbx.grants":
+        held = live_uc_storage(workspace, rtype, id)["privileges"]
+        changes = [{"principal": p, "add": sorted(set(privs) - set(held.get(p, []))),
+                    "remove": sorted(set(held.get(p, [])) - set(privs))}
+                   for p, privs in want["privileges"].items()]
+        changes.append({"principal": OUTSIDER,
+                        "add": [OUTSIDER_PRIVILEGE[id.partition("/")[0]]]})
+        dbx(workspace, "PATCH", _grants_path(id), body={"changes": changes})
+        return
+    body: dict[str, Any] = {}
+    for field in sorted(fields):
+        if field == "aws_iam_role":
+            body["aws_iam_role"] = {"role_arn": want[field]}
+        elif field == "credential":
+            body["credential_name"] = want[field]
+        else:
+            body[field] = want[field]
+    if rtype == "dbx.external_location":
+        body["skip_validation"] = True
+    dbx(workspace, "PATCH", f"{UC}/{UC_STORAGE[rtype]}/{id}", body=body)
+
+
+def outsiders_kept(workspace: Any, state: Mapping[str, Any],
+                   touched: Mapping[str, set[str]]) -> list[str]:
+    """Each grant made outside dpn to a principal no dbx.grants lists is still there."""
+    problems = []
+    for key, record in state["resources"].items():
+        if record["type"] != "dbx.grants" or "privileges" not in touched.get(key, set()):
+            continue
+        held = live_uc_storage(workspace, "dbx.grants", record["id"])["privileges"]
+        if OUTSIDER_PRIVILEGE[record["id"].partition("/")[0]] not in held.get(OUTSIDER, []):
+            problems.append(f"{key}: the grant to {OUTSIDER}, made outside dpn, was revoked")
+    return problems
+
+
 def push_outside(doc: Mapping[str, Any], before_doc: Mapping[str, Any],
                  touched: dict[str, set[str]], state: Mapping[str, Any], s3: Any, glue: Any,
-                 workspace: Any) -> None:
+                 workspace: Any, iam: Any) -> None:
     """Apply ``doc``'s values of the ``touched`` fields behind dpn's back."""
     want = {k: wanted(doc, k, state) for k in doc["resources"]}
     before = {k: wanted(before_doc, k, state) for k in before_doc["resources"]}
@@ -719,6 +970,10 @@ def push_outside(doc: Mapping[str, Any], before_doc: Mapping[str, Any],
             push_cluster(workspace, id, want[key], before[key], fields)
         elif rtype == "dbx.job":
             push_job(workspace, id, want[key], before[key], fields)
+        elif rtype == "aws.iam_role":
+            push_role(iam, id, want[key], before[key], fields)
+        elif rtype in UC_STORAGE:
+            push_uc_storage(workspace, rtype, id, want[key], fields)
     push_unity_catalog(workspace, state, want, before, touched)
 
 
@@ -820,16 +1075,18 @@ def drift_report(sandbox: Any, home: Path, blueprint: Path) -> tuple[int, dict[s
 
 
 @pytest.mark.timeout(1200)
-def test_every_property_round_trips(clean_sandbox, s3, glue, workspace, tmp_path):
+def test_every_property_round_trips(clean_sandbox, s3, glue, workspace, iam, tmp_path):
     sandbox, home = clean_sandbox, tmp_path / "home"
     fronts = {"aws": FaultClient(sandbox.aws_endpoint), "dbx": FaultClient(sandbox.dbx_host)}
     original = load_blueprint()
+    for policy in MANAGED_POLICIES:  # managed policies the blueprint attaches, made outside
+        iam.create_policy(PolicyName=policy, PolicyDocument=json.dumps(READ_ONLY))
 
     # a. create, then a live plan is all no-op
     created = dpn(sandbox, home, "create", str(BLUEPRINT), "--yes", "--format", "json")
     check("a (create)", applied(created, "dpn create"))
     check("a (read back after create; live plan all no-op)",
-          holds(original, original, read_state(home), s3, glue, workspace)
+          holds(original, original, read_state(home), s3, glue, workspace, iam)
           + plan_problems(sandbox, home, BLUEPRINT))
 
     # b. an update of the same blueprint makes no mutating call
@@ -852,7 +1109,7 @@ def test_every_property_round_trips(clean_sandbox, s3, glue, workspace, tmp_path
     check("c (update to the changed blueprint)", applied(updated, "dpn update"))
     state = read_state(home)
     check("c (read back after the change; live plan all no-op)",
-          holds(changed, original, state, s3, glue, workspace)
+          holds(changed, original, state, s3, glue, workspace, iam)
           + plan_problems(sandbox, home, changed_path))
 
     # d. every property changed outside dpn: detected, then repaired
@@ -862,7 +1119,7 @@ def test_every_property_round_trips(clean_sandbox, s3, glue, workspace, tmp_path
                     for prop, c in props.items() if c["outside"] is None}
     expected = {key: {f for f in fields if (key, f) not in null_outside}
                 for key, fields in touched.items()}
-    push_outside(outside, changed, touched, state, s3, glue, workspace)
+    push_outside(outside, changed, touched, state, s3, glue, workspace, iam)
     code, report, err = drift_report(sandbox, home, changed_path)
     problems = [] if code == 6 else [f"dpn drift exited {code}, not 6: {err}"]
     found = {d["key"]: d for d in (report or {}).get("drift", [])}
@@ -888,7 +1145,8 @@ def test_every_property_round_trips(clean_sandbox, s3, glue, workspace, tmp_path
     check("d (update repairs the drift)", applied(repaired, "dpn update"))
     code, report, err = drift_report(sandbox, home, changed_path)
     check("d (after the repair: read back, drift in sync, live plan all no-op)",
-          holds(changed, outside, read_state(home), s3, glue, workspace)
+          holds(changed, outside, read_state(home), s3, glue, workspace, iam)
+          + outsiders_kept(workspace, read_state(home), touched)
           + ([] if code == 0 else [f"dpn drift exited {code}, not 0: "
                                    f"{_short((report or {}).get('drift'))} {err}"])
           + plan_problems(sandbox, home, changed_path))

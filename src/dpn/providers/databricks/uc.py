@@ -65,6 +65,16 @@ def schema_observed(info: Mapping[str, Any]) -> Observed:
                     attrs={"name": name, "id": full, "full_name": full}, tags=properties)
 
 
+def has_content(client: Any, catalog: str, schema: str) -> bool:
+    """Whether a schema holds a table or a volume (one listing call each at most)."""
+    what = f"schema '{catalog}.{schema}'"
+    with edge("list tables of", what):
+        if any(True for _ in client.tables.list(catalog, schema, max_results=1)):
+            return True
+    with edge("list volumes of", what):
+        return any(True for _ in client.volumes.list(catalog, schema, max_results=1))
+
+
 class CatalogProvider(DatabricksProvider):
     """``dbx.catalog``: props ``comment``, ``properties`` (tag field), ``storage_root``; the
     directive ``keep_default_schema`` (bool) keeps the platform's ``default`` schema."""
@@ -143,7 +153,7 @@ class CatalogProvider(DatabricksProvider):
             with edge("list schemas of", what):
                 schemas = [s.name for s in self.client.schemas.list(id)]
             content = [s for s in schemas if s and s not in PLATFORM_SCHEMAS]
-            if "default" in schemas and self._has_tables(id, "default"):
+            if "default" in schemas and has_content(self.client, id, "default"):
                 content.append("default")
             if content and not force_empty:
                 raise NotEmpty(
@@ -155,11 +165,6 @@ class CatalogProvider(DatabricksProvider):
         except NotFound:
             return
 
-    def _has_tables(self, catalog: str, schema: str) -> bool:
-        with edge("list tables of", f"schema '{catalog}.{schema}'"):
-            for _ in self.client.tables.list(catalog, schema, max_results=1):
-                return True
-        return False
 
 
 class SchemaProvider(DatabricksProvider):
@@ -222,10 +227,7 @@ class SchemaProvider(DatabricksProvider):
         ``default`` adopts it, as the blueprint asked."""
         if schema.name != "default" or STACK_TAG in schema.tags:
             return False
-        catalog = str(schema.props["catalog"])
-        with edge("list tables of", f"schema '{catalog}.default'"):
-            return not any(True for _ in self.client.tables.list(catalog, "default",
-                                                                 max_results=1))
+        return not has_content(self.client, str(schema.props["catalog"]), "default")
 
     def update(self, id: str, spec: Spec) -> Observed:
         """The owner (when the blueprint sets one) with a call of its own, then comment
@@ -242,14 +244,13 @@ class SchemaProvider(DatabricksProvider):
         what = f"schema {id!r}"
         catalog, _, schema = id.partition(".")
         try:
-            with edge("list tables of", what):
-                has_tables = any(True for _ in self.client.tables.list(
-                    catalog, schema, max_results=1))
-            if has_tables and not force_empty:
+            full = has_content(self.client, catalog, schema)
+            if full and not force_empty:
                 raise NotEmpty(
-                    f"databricks: delete {what}: it still holds tables; use --force-empty "
-                    "to delete them too", platform=PLATFORM, code="SCHEMA_NOT_EMPTY")
+                    f"databricks: delete {what}: it still holds tables or volumes; use "
+                    "--force-empty to delete them too", platform=PLATFORM,
+                    code="SCHEMA_NOT_EMPTY")
             with edge("delete", what):
-                self.client.schemas.delete(id, force=True if has_tables else None)
+                self.client.schemas.delete(id, force=True if full else None)
         except NotFound:
             return
