@@ -14,7 +14,13 @@ from typing import Any
 import pytest
 
 from dpn.canonical import canonical, diff
-from dpn.errors import AlreadyExists, InvalidRequest, NotEmpty, PropagationPending
+from dpn.errors import (
+    AlreadyExists,
+    InvalidRequest,
+    NotEmpty,
+    PermissionDenied,
+    PropagationPending,
+)
 from dpn.model import (
     CATALOG,
     EXTERNAL_LOCATION,
@@ -399,3 +405,32 @@ def test_a_table_owner_is_set_after_the_create_and_changed_in_place(clean_sandbo
     assert d.update == ("owner",) and not d.replace
     assert dbx[TABLE].update(table.id, moved).props["owner"] == USER
     dbx[CATALOG].delete(catalog.id, force_empty=True)
+
+
+def test_with_the_preconditions_enforced_the_chain_is_what_a_table_needs(enforcing, aws, dbx,
+                                                                        uid):
+    bucket = f"acme-dev-lake-raw-{uid}"
+    aws[S3_BUCKET].create(spec(S3_BUCKET, "raw", bucket))
+    _role, credential = _role_and_credential(aws, dbx, uid, bucket)
+    location = dbx[EXTERNAL_LOCATION].create(spec(
+        EXTERNAL_LOCATION, "loc", f"dev_raw_{uid}", url=f"s3://{bucket}/",
+        credential=credential.name))
+    dbx[GRANTS].create(spec(GRANTS, "loc_grants", "loc_grants",
+                            securable=f"external_location:{location.id}",
+                            privileges={USER: ["EXTERNAL_USE_LOCATION", "CREATE_EXTERNAL_TABLE",
+                                               "CREATE_EXTERNAL_VOLUME",
+                                               "CREATE_MANAGED_STORAGE"]}))
+    catalog = dbx[CATALOG].create(spec(CATALOG, "sales", f"dev_sales_{uid}",
+                                       storage_root=f"s3://{bucket}/uc"))
+    schema = dbx[SCHEMA].create(spec(SCHEMA, "gold", "gold", catalog=catalog.id))
+    table = spec(TABLE, "orders", "orders", schema=schema.id,
+                 columns=[{"name": "id", "type": "BIGINT"}],
+                 storage_location=f"s3://{bucket}/gold/orders")
+    with pytest.raises(PermissionDenied, match="EXTERNAL USE SCHEMA|EXTERNAL_USE_SCHEMA"):
+        dbx[TABLE].create(table)  # ownership does not carry EXTERNAL USE SCHEMA
+    dbx[GRANTS].create(spec(GRANTS, "gold_grants", "gold_grants",
+                            securable=f"schema:{schema.id}",
+                            privileges={USER: ["EXTERNAL_USE_SCHEMA"]}))
+    assert dbx[TABLE].create(table).id == f"{schema.id}.orders"
+    assert dbx[VOLUME].create(spec(VOLUME, "exports", "exports", schema=schema.id,
+                                   storage_location=f"s3://{bucket}/volumes/exports")).id
