@@ -12,7 +12,8 @@ for every equivalent spelling, so comparing forms is that check:
 - a ``Principal``/``NotPrincipal`` of ``"*"`` stays ``"*"``, ``{"AWS": "*"}`` becomes
   ``"*"``; otherwise each principal type maps to a sorted list;
 - each ``Condition`` operator maps each key to a sorted list of strings;
-- an empty ``Sid`` is dropped; ``Version`` is kept as given (``2012-10-17`` when absent).
+- an empty ``Sid`` is dropped; ``Version`` is kept as given, and a document without one
+  is ``2008-10-17``, as IAM reads it (its policy-language default).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-VERSION = "2012-10-17"
+VERSION = "2012-10-17"          # what dpn writes
+DEFAULT_VERSION = "2008-10-17"  # what IAM assumes when a document has no Version
 _LISTS = ("Action", "NotAction", "Resource", "NotResource")
 _PRINCIPALS = ("Principal", "NotPrincipal")
 
@@ -87,7 +89,7 @@ def policy_document(value: Any) -> Any:
     raw = doc.get("Statement")
     statements = raw if isinstance(raw, list | tuple) else [raw] if raw else []
     out: dict[str, Any] = {k: v for k, v in doc.items() if k != "Statement"}
-    out.setdefault("Version", VERSION)
+    out.setdefault("Version", DEFAULT_VERSION)
     out["Statement"] = sorted((_statement(s) for s in statements if isinstance(s, Mapping)),
                               key=_key)
     return out
