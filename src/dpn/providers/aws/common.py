@@ -50,6 +50,19 @@ def failed_create(
     return err
 
 
+def undone(exc: ProviderError, remove: Callable[[], None], what: str) -> ProviderError:
+    """The error to raise when a create failed after its object was made: ``exc`` once
+    ``remove`` deleted the object again (a create that raises created nothing), or, if the
+    removal failed too, ``Transient``: the outcome is unknown and the engine settles it
+    with ``find``."""
+    try:
+        remove()
+    except ProviderError as again:
+        return Transient(f"{what}: {exc}; removing the half-made object failed too: {again}",
+                         platform=exc.platform, code=exc.code)
+    return exc
+
+
 class GlueProvider(Provider):
     """Base of the Glue providers: the shared client, the account learnt from reads."""
 

@@ -37,7 +37,7 @@ from dpn.canonical.policy import policy_document
 from dpn.errors import InvalidRequest, NotEmpty, NotFound, ProviderError
 from dpn.model import IAM_ROLE, KEY_TAG, STACK_TAG, thaw
 from dpn.providers.aws import iam_documents as docs
-from dpn.providers.aws.common import compact, failed_create, str_map
+from dpn.providers.aws.common import compact, failed_create, str_map, undone
 from dpn.providers.aws.errors import PLATFORM, aws_errors
 from dpn.providers.base import Observed, Provider, Spec
 
@@ -167,9 +167,8 @@ class IamRoleProvider(Provider):
                 self._put_policy(name, policy, doc)
             for policy_arn in managed:
                 self._attach(name, policy_arn)
-        except ProviderError:
-            self._remove(name)
-            raise
+        except ProviderError as exc:
+            raise undone(exc, lambda: self._remove(name), f"aws CreateRole {name}") from exc
         return self._observed(LiveRole(name=name, arn=arn, trust=trust, inline=inline,
                                        managed=managed, tags=tags))
 

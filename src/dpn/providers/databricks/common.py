@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from dpn.errors import AlreadyExists, NotFound, ProviderError
+from dpn.errors import AlreadyExists, NotFound, ProviderError, Transient
 from dpn.model import KEY_TAG, STACK_TAG, TAG_FIELD
 from dpn.providers.base import Observed, Provider, Spec
 from dpn.providers.databricks.client import ClientOptions
@@ -106,12 +106,17 @@ def set_owner(created: Observed, owner: str | None, what: str,
               update: Callable[[str], Observed], remove: Callable[[], None]) -> Observed:
     """``created`` with ``owner`` set by ``update`` (Unity Catalog creates take no owner:
     the creator owns the object until an update says otherwise). If that update fails,
-    ``remove`` deletes the object again, so a create that raises created nothing."""
+    ``remove`` deletes the object again, so a create that raises created nothing; if that
+    fails too, the outcome is unknown (``Transient``), for the engine to settle."""
     if not owner or created.props.get("owner") == owner:
         return created
     try:
         with edge("set the owner of", what):
             return update(owner)
-    except ProviderError:
-        remove()
+    except ProviderError as exc:
+        try:
+            remove()
+        except ProviderError as again:
+            raise Transient(f"databricks: set the owner of {what}: {exc}; deleting it again "
+                            f"failed too: {again}", platform=PLATFORM, code=exc.code) from exc
         raise
