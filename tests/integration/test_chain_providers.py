@@ -100,6 +100,14 @@ def emu(clean_sandbox: Any) -> Iterator[Callable[..., Any]]:
 
 
 @pytest.fixture
+def enforced(enforcing: Any) -> Iterator[Any]:
+    """``enforcing``, turned off again afterwards: tests that share the sandbox without
+    resetting it (``sandbox`` rather than ``clean_sandbox``) expect it off."""
+    yield enforcing
+    FaultClient(enforcing.dbx_host)._call("POST", "/_dpn/config", {"enforce_access": False})
+
+
+@pytest.fixture
 def managed_policy(iam: Any, uid: str) -> str:
     arn: str = iam.create_policy(PolicyName=f"audit-{uid}",
                                  PolicyDocument=json.dumps(GLUE_READ))["Policy"]["Arn"]
@@ -407,7 +415,7 @@ def test_a_table_owner_is_set_after_the_create_and_changed_in_place(clean_sandbo
     dbx[CATALOG].delete(catalog.id, force_empty=True)
 
 
-def test_with_the_preconditions_enforced_the_chain_is_what_a_table_needs(enforcing, aws, dbx,
+def test_with_the_preconditions_enforced_the_chain_is_what_a_table_needs(enforced, aws, dbx,
                                                                         uid):
     bucket = f"acme-dev-lake-raw-{uid}"
     aws[S3_BUCKET].create(spec(S3_BUCKET, "raw", bucket))
