@@ -80,8 +80,8 @@ def replay(log: WalLog) -> _Replay:
                                               "before": intent.get("before")})
             else:
                 entry = dict(rec)
-                if op == "update":
-                    entry["before"] = intent.get("before")
+                if intent.get("before") is not None:  # an update's, or an attached create's
+                    entry["before"] = intent["before"]
                 out.add(rec["key"], entry)
         elif kind == Rec.FAILED:
             for pk in [pk for pk in pending if pk[0] == rec["key"]]:
@@ -120,7 +120,13 @@ def _resolve_unknown(engine: Engine, stack: str, rp: _Replay, result: Recovery) 
     for intent in rp.unknown:
         key, op = intent["key"], intent["op"]
         provider = engine.provider(intent["type"])
-        if op == "create":
+        if op == "create" and intent.get("before") is not None:  # model.ATTACHED
+            result.actions.append(f"{key}: create outcome unknown; what it changed is "
+                                  "restored from its before-image")
+            rp.add(key, {"key": key, "op": "create", "action": intent["action"],
+                         "type": intent["type"], "id": intent["before"]["id"],
+                         "before": intent["before"], "depends_on": []})
+        elif op == "create":
             raw = intent["spec"]
             spec = Spec(key=key, type=raw["type"], name=raw["name"], props=raw["props"],
                         token=raw.get("token", ""))
@@ -187,7 +193,8 @@ def _complete(engine: Engine, log: WalLog, rp: _Replay, result: Recovery,
 
     def delete_one(key: str) -> None:
         try:
-            delete_owned(engine, wal, stack, by_key[key], force_empty=False)
+            delete_owned(engine, wal, stack, by_key[key], force_empty=False,
+                         recorded=base.resources.get(key))
         except Exception:
             failed.append(key)
             raise

@@ -47,8 +47,10 @@ from dpn.errors import (
     Transient,
 )
 from dpn.model import (
+    ATTACHED,
     STACK_TAG,
     TAGGED_AFTER_CREATE,
+    UNTAGGED,
     Blueprint,
     ResourceState,
     StackState,
@@ -103,6 +105,7 @@ class Transaction:
         self.wal: WalSink | None = None
         self.unresolved: list[str] = []  # failed creates whose effect could not be read
         self._started: dict[str, float] = {}  # key -> when its first node started
+        self._images: dict[str, dict[str, Any]] = {}  # attached creates' before-images
 
     # -- the whole run ------------------------------------------------------------------
 
@@ -178,6 +181,9 @@ class Transaction:
         except Exception as exc:
             self._record_failed(op, exc, logged=key not in self.unresolved)
             raise
+        if op.type in ATTACHED and op.action == "create":
+            with self._mutex:
+                before = self._images.pop(op.key)
         self._record_done(op, spec, obs, before)
         if op.action in ("create", "replace"):
             self._follow_ups(op, obs)
@@ -298,20 +304,48 @@ class Transaction:
     def _create(self, op: Operation) -> tuple[Observed, Spec]:
         spec = self._spec(op)
         provider = self.engine.provider(op.type)
+        if op.type in ATTACHED:
+            return self._attach(op, provider, spec), spec
         absent = None
-        if op.type in TAGGED_AFTER_CREATE:
+        if op.type in TAGGED_AFTER_CREATE | UNTAGGED:
             found = self.engine.call(op.key, "find", lambda: provider.find(spec))
             if found is not None and found.owned_by(self.stack, op.key):
                 return found, spec
             if found is not None:
-                raise OwnershipError(
-                    f"{op.key}: {op.type} {spec.name!r} already exists and is not owned by "
-                    f"stack {self.stack!r}; choose another name or remove it")
+                why = ("it carries no tags, so nothing says which stack made it; import it "
+                       "or" if op.type in UNTAGGED else "it is not owned by stack "
+                       f"{self.stack!r};")
+                raise OwnershipError(f"{op.key}: {op.type} {spec.name!r} already exists and "
+                                     f"{why} choose another name or remove it")
             absent = True
         assert self.wal is not None
         self.wal.append(Rec.INTENT, key=op.key, action="create", op="create", type=op.type,
                         spec=_spec_json(spec), absent_before=absent)
         return self._create_settled(op, provider, spec, absent=absent), spec
+
+    def _attach(self, op: Operation, provider: Provider, spec: Spec) -> Observed:
+        """Create settings of another object (``model.ATTACHED``: grants): what they were
+        before is the intent's before-image, from which a rollback restores them."""
+        before = self.engine.call(op.key, "find", lambda: provider.find(spec))
+        if before is None:
+            raise ProviderError(f"{op.key}: {op.type} on {spec.props.get('securable')}: the "
+                                "object they belong to does not exist")
+        image = _observed_json(before)
+        assert self.wal is not None
+        self.wal.append(Rec.INTENT, key=op.key, action="create", op="create", type=op.type,
+                        spec=_spec_json(spec), before=image)
+        try:
+            obs: Observed = self.engine.call(op.key, "create", lambda: provider.create(spec))
+        except Exception:
+            with self._mutex:  # it may have taken effect in part: the rollback restores
+                self.done[op.key] = {"key": op.key, "op": "create", "type": op.type,
+                                     "id": before.id, "before": image,
+                                     "depends_on": list(op.depends_on)}
+                self.done_order.append(op.key)
+            raise
+        with self._mutex:
+            self._images[op.key] = image
+        return obs
 
     def _create_settled(self, op: Operation, provider: Provider, spec: Spec, *,
                         absent: bool | None = None) -> Observed:
@@ -320,7 +354,7 @@ class Transaction:
         done, so the rollback removes it. If even that cannot be read, the intent is left
         open and the transaction ends needing ``dpn recover``."""
         try:
-            return create_or_adopt(self.engine, provider, spec, self.stack)
+            return create_or_adopt(self.engine, provider, spec, self.stack, absent_before=absent)
         except Exception:
             try:
                 found = self.engine.call(op.key, "find", lambda: provider.find(spec))
@@ -342,7 +376,7 @@ class Transaction:
                                 "run 'dpn plan' to see the drift, then 'dpn update'")
         if adopt and (STACK_TAG not in live.tags or live.owned_by(self.stack, op.key)):
             return live  # import: an object no stack owns yet (or ours already)
-        if not live.owned_by(self.stack, op.key):
+        if op.type not in UNTAGGED and not live.owned_by(self.stack, op.key):
             raise OwnershipError(f"{op.key}: {op.type} {op.id} is not tagged as owned by stack "
                                  f"{self.stack!r} and key {op.key!r}; dpn will not change it")
         return live
@@ -368,7 +402,7 @@ class Transaction:
         assert self.wal is not None
         self.wal.append(Rec.INTENT, key=op.key, action="replace", op="replace_delete",
                         type=op.type, id=op.id, before=_observed_json(live))
-        self.engine.call(op.key, "delete", lambda: provider.delete(op.id or ""))
+        remove(self.engine, provider, op, self.base.resources.get(op.key))
         self.wal.append(Rec.DONE, key=op.key, action="replace", op="replace_delete", id=op.id)
         with self._mutex:  # the old object is gone: a rollback must bring it back
             self.done[op.key + OLD] = {"key": op.key, "op": "replace_delete", "id": op.id,
@@ -439,7 +473,8 @@ class Transaction:
             started = time.monotonic()
             try:
                 gone_already = delete_owned(self.engine, self.wal, self.stack, op,
-                                            force_empty=self.force_empty)
+                                            force_empty=self.force_empty,
+                                            recorded=self.base.resources.get(key))
             except Exception as exc:
                 self._record_failed(op, exc)
                 raise
@@ -483,15 +518,19 @@ def made_by_create(found: Observed, stack: str, key: str, *,
     return found.owned_by(stack, key) or bool(absent_before and STACK_TAG not in found.tags)
 
 
-def create_or_adopt(engine: Engine, provider: Provider, spec: Spec, stack: str) -> Observed:
+def create_or_adopt(engine: Engine, provider: Provider, spec: Spec, stack: str, *,
+                    absent_before: bool | None = None) -> Observed:
     """Create; an AlreadyExists (or a transient failure whose outcome is unknown) is
-    resolved by reading the object and checking its ownership tags, never by guessing."""
+    resolved by reading the object and checking its ownership tags, never by guessing
+    (``made_by_create``: an untagged object counts as this create's only when the name was
+    free just before it)."""
     try:
         obs: Observed = engine.call(spec.key, "create", lambda: provider.create(spec))
         return obs
     except (AlreadyExists, Transient) as exc:
         found = engine.call(spec.key, "find", lambda: provider.find(spec))
-        if found is not None and found.owned_by(stack, spec.key):
+        if found is not None and made_by_create(found, stack, spec.key,
+                                                absent_before=absent_before):
             return found
         if found is not None:
             raise OwnershipError(
@@ -501,20 +540,40 @@ def create_or_adopt(engine: Engine, provider: Provider, spec: Spec, stack: str) 
 
 
 def delete_owned(engine: Engine, wal: WalSink | None, stack: str, op: Operation,
-                 *, force_empty: bool) -> bool:
-    """Delete a stack resource after checking it is ours. True if it was already gone."""
+                 *, force_empty: bool, recorded: ResourceState | None = None) -> bool:
+    """Delete a stack resource after checking it is ours (by its tags; an untagged type's
+    by the state's record, which is where ``op.id`` comes from). True if it was already
+    gone."""
     provider = engine.provider(op.type)
     live = engine.call(op.key, "read", lambda: provider.read(op.id or ""))
     if live is None:
         return True
-    if not live.owned_by(stack, op.key):
+    if op.type not in UNTAGGED and not live.owned_by(stack, op.key):
         raise OwnershipError(f"{op.key}: {op.type} {op.id} is not tagged as owned by stack "
                              f"{stack!r}; dpn will not delete it")
     assert wal is not None
     wal.append(Rec.INTENT, key=op.key, action="delete", op="delete", type=op.type, id=op.id,
                before=_observed_json(live))
-    engine.call(op.key, "delete", lambda: provider.delete(op.id or "", force_empty=force_empty))
+    remove(engine, provider, op, recorded, force_empty=force_empty)
     return False
+
+
+def remove(engine: Engine, provider: Provider, op: Operation,
+           recorded: ResourceState | None, *, force_empty: bool = False) -> None:
+    """Delete the object; for settings of another object (``model.ATTACHED``), take away
+    what the state records the stack manages (each listed principal's privileges), and
+    nothing else."""
+    if op.type not in ATTACHED:
+        engine.call(op.key, "delete",
+                    lambda: provider.delete(op.id or "", force_empty=force_empty))
+        return
+    if recorded is None:
+        raise StateError(f"{op.key}: no state record says what {op.type} manages")
+    props = thaw(recorded.props)
+    listed = props.get("privileges") or {}
+    spec = Spec(key=op.key, type=op.type, name=recorded.name,
+                props=freeze({**props, "privileges": {p: [] for p in listed}}))
+    engine.call(op.key, "delete", lambda: provider.update(op.id or "", spec))
 
 
 def apply_done(base: StackState, records: Any) -> StackState:

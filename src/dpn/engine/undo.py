@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from dpn.engine.events import UndoDone, UndoFailed, UndoStarted
 from dpn.engine.scheduler import run_graph
 from dpn.engine.wal import OLD, Rec
-from dpn.model import freeze
+from dpn.model import UNTAGGED, freeze
 from dpn.providers.base import Spec
 
 if TYPE_CHECKING:
@@ -77,8 +77,12 @@ def undo_entry(engine: Engine, stack: str, entry: Mapping[str, Any]) -> None:
         before = entry["before"]
         spec = Spec(key=key, type=entry["type"], name=before["name"],
                     props=freeze(before["props"]))
-        create_or_adopt(engine, provider, spec, stack)
-    elif kind in ("update", "follow_up"):
+        # an untagged object of that name can only be this undo's own, made by a try
+        # that was interrupted
+        create_or_adopt(engine, provider, spec, stack,
+                        absent_before=entry["type"] in UNTAGGED)
+    elif kind in ("update", "follow_up") or entry.get("before") is not None:
+        # an update, or a create of settings of another object (model.ATTACHED)
         before = entry["before"]
         spec = Spec(key=key, type=entry["type"], name=before["name"],
                     props=freeze(before["props"]))
