@@ -395,6 +395,9 @@ def test_grants_manage_exactly_the_listed_principals(clean_sandbox, dbx, workspa
     with pytest.raises(InvalidRequest, match="which principals"):
         provider.delete(created.id)
     assert provider.read("catalog/dev_none") is None
+    gone = Spec("g", GRANTS, "g", freeze({"securable": "catalog:dev_none",
+                                          "privileges": {"analysts": []}}))
+    assert provider.update("catalog/dev_none", gone).props["privileges"] == {}  # nothing left
     assert provider.find(spec(GRANTS, "g", "g", securable="catalog:dev_none",
                               privileges={"a": ["SELECT"]})) is None
 

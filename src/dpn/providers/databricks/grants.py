@@ -24,7 +24,8 @@ drops those managed elsewhere: terraform-provider-databricks #2705, #5215):
   them exactly, which is how a create is undone.
 - ``delete(id)`` cannot know whose privileges to revoke from an id alone, so it refuses
   (``InvalidRequest``): a dbx.grants is removed by ``update`` with each principal the state
-  records listed with ``[]``, and a create is undone by ``update`` with its before-image.
+  records listed with ``[]`` (done already when the securable is gone), and a create is
+  undone by ``update`` with its before-image.
 
 Privileges are normalised as the service does (upper case, ``_`` for spaces) and checked
 against the SDK's ``Privilege`` names before any call. A dbx.grants carries no tags: its
@@ -122,9 +123,16 @@ class GrantsProvider(DatabricksProvider):
 
     def update(self, id: str, spec: Spec) -> Observed:
         """PATCH the listed principals to exactly their privileges; the answer is the
-        listed principals as now held."""
+        listed principals as now held. Taking every listed principal's privileges away
+        (each listed with ``[]``) from a securable that is gone is done already: its grants
+        went with it, so that removal is idempotent like any delete."""
         want = thaw(spec.props).get("privileges") or {}
-        held = self._held(id)
+        try:
+            held = self._held(id)
+        except NotFound:
+            if any(want.values()):
+                raise
+            return grants_observed(id, spec.name, {})
         patch = changes(want, held)
         if patch:
             kind, full = split_id(id)
