@@ -138,3 +138,41 @@ def test_a_failed_import_rolls_every_adopted_object_back(
     txs = json.loads(history.stdout)["transactions"]
     assert [t["outcome"] for t in txs] == ["rolled_back"]
     assert {o["action"] for o in txs[0]["operations"]} == {"import"}
+
+
+def test_import_adopts_an_iam_role_and_an_untagged_storage_credential_and_never_grants(
+        clean_sandbox, iam, workspace, tmp_path):
+    from databricks.sdk.service.catalog import AwsIamRoleRequest
+
+    from dpn.providers.aws.iam_documents import uc_trust
+
+    bp = tmp_path / "chain.json"
+    bp.write_text(json.dumps({
+        "version": 1, "metadata": {"org": "acme", "env": "dev", "project": "chain",
+                                   "region": "us-east-1"},
+        "resources": {
+            "uc": {"type": "aws.iam_role", "purpose": "uc", "trust": "unity_catalog"},
+            "cred": {"type": "dbx.storage_credential", "purpose": "uc",
+                     "aws_iam_role": "${uc}", "comment": "made by hand"},
+            "cred_grants": {"type": "dbx.grants", "securable": "${cred}",
+                            "privileges": {"data-platform": ["READ_FILES"]}}}}))
+    role = "acme-dev-chain-uc"
+    arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(
+        uc_trust(None, "0000")))["Role"]["Arn"]
+    made = workspace.storage_credentials.create(
+        name="dev_uc", aws_iam_role=AwsIamRoleRequest(role_arn=arn), comment="made by hand")
+    iam.update_assume_role_policy(RoleName=role, PolicyDocument=json.dumps(
+        uc_trust(arn, made.aws_iam_role.external_id)))
+    out = dpn_import(clean_sandbox, tmp_path, str(bp), "--all", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert {c["key"] for c in data["imports"]} == {"uc", "cred"}
+    assert "not an object to adopt" in {s["key"]: s["reason"] for s in data["skipped"]}[
+        "cred_grants"]
+    tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=role)["Tags"]}
+    assert tags == {"dpn:stack": "acme-dev-chain", "dpn:key": "uc"}
+    state = StateStore(tmp_path).load("acme-dev-chain")
+    assert state is not None and state.resources["cred"].id == "dev_uc"
+    plan = json.loads(run(clean_sandbox, tmp_path, "plan", str(bp), "--format", "json").stdout)
+    actions = {c["key"]: c["action"] for c in plan["changes"]}
+    assert actions == {"uc": "no-op", "cred": "no-op", "cred_grants": "create"}
