@@ -29,6 +29,11 @@ os.environ.setdefault("DPN_SANDBOX_CLUSTER_DELAY", "0")
 # the storage chain, so their sandbox starts without them. Tests of the chain ask for them
 # with the ``enforcing`` fixture.
 os.environ.setdefault("DPN_SANDBOX_ENFORCE_ACCESS", "0")
+# ... and dpn plans them without its Unity Catalog storage-access checks, which would
+# refuse those blueprints; the chain's tests set DPN_SKIP_ACCESS_CHECKS=0.
+os.environ.setdefault("DPN_SKIP_ACCESS_CHECKS", "1")
+# What the helpers that build a clean environment for ``dpn`` processes keep of DPN_*.
+SUITE_ENV = ("DPN_SANDBOX_ENFORCE_ACCESS", "DPN_SKIP_ACCESS_CHECKS")
 _CLEAN_ENV_PREFIXES = ("DATABRICKS_", "AWS_", "DPN_HOME")
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import SUITE_ENV
+
 # Known secrets: the sandbox's Databricks token (from SandboxInfo) and these AWS keys
 # (moto accepts any). None of them may appear under $DPN_HOME or in any output.
 AWS_KEY_ID = "AKIACAMPAIGNKEY7Q2XZ"
@@ -73,7 +75,7 @@ class Ctx:
 
     def env(self, home: Path, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("DATABRICKS_", "AWS_", "DPN_"))}
+               if not k.startswith(("DATABRICKS_", "AWS_", "DPN_")) or k in SUITE_ENV}
         env.update({"DPN_HOME": str(home), "AWS_ACCESS_KEY_ID": AWS_KEY_ID,
                     "AWS_SECRET_ACCESS_KEY": AWS_SECRET, "AWS_DEFAULT_REGION": "us-east-1",
                     "DATABRICKS_TOKEN": self.sandbox.dbx_token, "NO_COLOR": "1"})

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from dpn.engine.state import StateStore
+from tests.conftest import SUITE_ENV
 from tests.platform_listing import platform_inventory, state_inventory
 
 HERE = Path(__file__).parent
@@ -18,7 +19,7 @@ BLUEPRINT_EIGHT = str(HERE / "eight.json")
 
 def dpn_env(sandbox: Any, home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DATABRICKS_", "AWS_", "DPN_"))}
+           if not k.startswith(("DATABRICKS_", "AWS_", "DPN_")) or k in SUITE_ENV}
     env.update({"DPN_HOME": str(home), "AWS_ACCESS_KEY_ID": "testing",
                 "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
                 "DATABRICKS_TOKEN": sandbox.dbx_token, "NO_COLOR": "1"})

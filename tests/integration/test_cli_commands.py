@@ -69,8 +69,9 @@ def test_unknown_spark_version_is_caught_at_plan_time(clean_sandbox, s3, glue, w
     path = tmp_path / "bad-version.json"
     path.write_text(json.dumps(doc))
     plan = run(clean_sandbox, tmp_path, "plan", str(path), "--format", "json")
-    assert plan.returncode == 0, plan.stderr
+    assert plan.returncode == 2, plan.stderr   # the plan is shown, and would be refused
     assert any("1.0.x-nonexistent" in w for w in json.loads(plan.stdout)["warnings"])
+    assert "would refuse this plan" in plan.stderr and "1.0.x-nonexistent" in plan.stderr
     create = run(clean_sandbox, tmp_path, "create", str(path), "--yes")
     assert create.returncode == 2, create.stderr
     assert "spark_version" in create.stderr

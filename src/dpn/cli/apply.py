@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from dpn.cli.common import App, handle_errors, pass_app, platform_options, resolve_settings
+from dpn.cli.common import (
+    App,
+    handle_errors,
+    pass_app,
+    platform_options,
+    resolve_settings,
+    skip_access_checks_option,
+)
 
 if TYPE_CHECKING:
     from dpn.engine.ops import ApplyResult
@@ -31,9 +38,7 @@ def _apply_options(func: Any) -> Any:
         click.option("--dev-user", envvar="DPN_DEV_USER", default=None, metavar="NAME",
                      help="Work on NAME's development copy of the stack (prefixed names, "
                           "own state)."),
-        click.option("--skip-checks", is_flag=True,
-                     help="Apply even what the plan-time checks expect the platform to "
-                          "refuse (its own answer then decides, and a refusal rolls back)."),
+        skip_access_checks_option(),
     ]
     for opt in reversed(opts):
         func = opt(func)
@@ -61,7 +66,7 @@ def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbo
               dry_run: bool, parallelism: int, yes: bool, lock_timeout: float, fmt: str,
               only: tuple[str, ...] = (), force_empty: bool = False,
               dev_user: str | None = None, plan_file: str | None = None,
-              skip_checks: bool = False) -> None:
+              skip_access_checks: bool = False) -> None:
     from dpn.blueprint import load
     from dpn.cli.progress import renderer
     from dpn.cli.render_plan import render_plan
@@ -73,7 +78,8 @@ def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbo
     resolved = resolve_settings(app, settings, sandbox)
     runner = Runner(home=app.home, settings=resolved, events=events or (lambda e: None),
                     parallelism=parallelism, lock_timeout=lock_timeout,
-                    store=app.store(resolved, blueprint), skip_checks=skip_checks)
+                    store=app.store(resolved, blueprint),
+                    skip_access_checks=skip_access_checks)
 
     def confirm(plan: Any) -> bool:
         if fmt != "json":

@@ -138,3 +138,13 @@ def resolve_settings(app: App, settings: PlatformSettings, sandbox: bool) -> Pla
 
     return dataclasses.replace(ensure(app.home).settings(),
                                refresh_cache=settings.refresh_cache)
+
+
+def skip_access_checks_option() -> Callable[[F], F]:
+    """``--skip-access-checks`` (also ``DPN_SKIP_ACCESS_CHECKS=1``): plan and apply without
+    the Unity Catalog storage-access checks, so the workspace's own answer decides (and a
+    refusal rolls the apply back)."""
+    return click.option(
+        "--skip-access-checks", is_flag=True, envvar="DPN_SKIP_ACCESS_CHECKS",
+        help="Leave out the plan-time checks of external locations, EXTERNAL USE grants and "
+             "root storage; the workspace's own answer decides.")

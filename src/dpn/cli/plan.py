@@ -7,7 +7,14 @@ from typing import Any
 
 import click
 
-from dpn.cli.common import App, handle_errors, pass_app, platform_options, resolve_settings
+from dpn.cli.common import (
+    App,
+    handle_errors,
+    pass_app,
+    platform_options,
+    resolve_settings,
+    skip_access_checks_option,
+)
 from dpn.errors import InputError
 
 
@@ -22,11 +29,13 @@ from dpn.errors import InputError
                    "'dpn update --plan FILE').")
 @click.option("--dev-user", envvar="DPN_DEV_USER", default=None, metavar="NAME",
               help="Plan NAME's development copy of the stack (prefixed names).")
+@skip_access_checks_option()
 @platform_options
 @pass_app
 @handle_errors
 def plan(app: App, blueprint: str, offline: bool, fmt: str, out: str | None,
-         dev_user: str | None, settings: Any, sandbox: bool) -> None:
+         dev_user: str | None, skip_access_checks: bool, settings: Any,
+         sandbox: bool) -> None:
     """Show what create/update would do: names and a diff against state (and the live
     platforms unless --offline), with drift: what changed or was deleted outside dpn."""
     from dpn.blueprint import load
@@ -36,7 +45,8 @@ def plan(app: App, blueprint: str, offline: bool, fmt: str, out: str | None,
     bp = load(blueprint, dev_user=dev_user)
     if not offline:
         settings = resolve_settings(app, settings, sandbox)
-    runner = Runner(home=app.home, settings=settings, store=app.store(settings, bp))
+    runner = Runner(home=app.home, settings=settings, store=app.store(settings, bp),
+                    skip_access_checks=skip_access_checks)
     check_no_incomplete(runner.store, bp.stack)  # exit 4: the state may lie until recovered
     prepared = prepare(runner, bp, "update", offline=offline)[0]
     result = prepared.plan

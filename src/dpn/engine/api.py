@@ -44,7 +44,9 @@ class Runner:
     providers: ProviderFactory | None = None   # injectable; default builds from settings
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     store: Store = field(default=None)  # type: ignore[assignment]  # default: LocalStore(home)
-    skip_checks: bool = False   # apply even what the plan-time checks expect to be refused
+    # leave out the Unity Catalog storage-access checks (``dpn.uc_access``): apply even
+    # what they expect the workspace to refuse, and let its own answer decide
+    skip_access_checks: bool = False
 
     def __post_init__(self) -> None:
         if self.store is None:
@@ -134,7 +136,8 @@ def prepare(runner: Runner, blueprint: Blueprint, mode: str, *, offline: bool = 
         plan = make_plan(blueprint, state, live)
     problems: list[str] = []
     if providers and mode != "delete":
-        problems = preflight(plan, blueprint, state, providers)
+        problems = preflight(plan, blueprint, state, providers,
+                             access=not runner.skip_access_checks)
         plan = dataclasses.replace(plan, warnings=tuple(plan.warnings) + tuple(problems))
     ops = operations_for(plan, state, mode, only)
     if mode == "delete" and only:
@@ -161,7 +164,7 @@ def apply(runner: Runner, blueprint: Blueprint, mode: str, *, only: Sequence[str
     with lock:
         check_no_incomplete(runner.store, stack)
         prepared, providers = prepare(runner, blueprint, mode, only=only)
-        if prepared.problems and not dry_run and not runner.skip_checks:
+        if prepared.problems and not dry_run:
             raise InputError("the workspace would refuse this plan: "
                              + "; ".join(prepared.problems))
         if dry_run or not prepared.operations:

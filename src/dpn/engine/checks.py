@@ -46,8 +46,9 @@ def check_access(providers: Mapping[str, Provider]) -> None:
 
 
 def preflight(plan: Any, blueprint: Blueprint, state: StackState | None,
-              providers: Mapping[str, Provider]) -> list[str]:
-    """Problems that would make a planned create, update or replace fail."""
+              providers: Mapping[str, Provider], *, access: bool = True) -> list[str]:
+    """Problems that would make a planned create, update or replace fail; without
+    ``access``, the storage-access checks are left out."""
     attrs = {k: r.attrs for k, r in (state.resources if state else {}).items()}
     problems: list[str] = []
     for change in plan.changes:
@@ -61,7 +62,7 @@ def preflight(plan: Any, blueprint: Blueprint, state: StackState | None,
         spec = Spec(key=change.key, type=change.type, name=resource.name, props=freeze(props))
         problems += [f"{change.key}: {p}" for p in provider.validate_cluster_spec(spec)]
     scopes: set[str] = set()
-    for checker in providers.values():
+    for checker in providers.values() if access else ():
         if isinstance(checker, ChecksChanges) and checker.access_scope not in scopes:
             scopes.add(checker.access_scope)
             problems += checker.check_changes(plan.changes)
