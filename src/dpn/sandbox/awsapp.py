@@ -1,10 +1,13 @@
 """The AWS side of the sandbox: moto's own WSGI app (S3, Glue and the rest of moto),
-named per operation for the request log, with injected faults in each service's real
-error shape (S3: XML ``<Error>``; Glue: JSON 1.1 with ``__type`` and
-``x-amzn-ErrorType``)."""
+named per operation for the request log (IAM and other query-protocol services by their
+``Action``), with injected faults in each service's real error shape (S3: XML
+``<Error>``; Glue: JSON 1.1 with ``__type`` and ``x-amzn-ErrorType``; IAM: XML
+``<ErrorResponse><Error>`` with ``Type``, ``Code`` and ``Message``, as botocore's query
+parser reads it)."""
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from collections.abc import Iterable
@@ -13,7 +16,7 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from dpn.sandbox.faults import FaultRule
-from dpn.sandbox.middleware import Headers, StartResponse
+from dpn.sandbox.middleware import Headers, StartResponse, read_body
 
 # S3 sub-resources (query keys) and the operation name stem they give
 _S3_SUBRESOURCES = {
@@ -90,6 +93,9 @@ class AwsBackend:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target:
             return target.rsplit(".", 1)[-1]
+        action = _query_action(environ)
+        if action:
+            return action
         return s3_operation(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""),
                             environ.get("QUERY_STRING", ""))
 
@@ -103,6 +109,12 @@ class AwsBackend:
             return status, [("Content-Type", "application/x-amz-json-1.1"),
                             ("x-amzn-ErrorType", code), ("x-amzn-RequestId", request_id)], body
         code = rule.error_code or _DEFAULT_S3_CODES.get(status, "InternalError")
+        if _query_action(environ):  # IAM and the other query-protocol services
+            kind = "Sender" if status < 500 else "Receiver"
+            body = ('<ErrorResponse><Error><Type>' + kind + '</Type><Code>'
+                    f"{escape(code)}</Code><Message>{escape(rule.message or code)}</Message>"
+                    f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>").encode()
+            return status, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body
         body = b"" if environ.get("REQUEST_METHOD") == "HEAD" else (
             '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>'
             f"{escape(code)}</Code><Message>{escape(rule.message or code)}</Message>"
@@ -115,3 +127,21 @@ class AwsBackend:
         environ = EnvironBuilder(path="/moto-api/reset", method="POST").get_environ()
         result = self.app(environ, lambda *a, **k: (lambda data: None))
         b"".join(result)
+
+
+def _query_action(environ: dict[str, Any]) -> str:
+    """The ``Action`` of a query-protocol request (IAM, STS: a form-encoded POST), which
+    names its operation; the body is read once and put back for the backend."""
+    if "dpn.query_action" in environ:
+        return str(environ["dpn.query_action"])
+    action = ""
+    content_type = environ.get("CONTENT_TYPE", "")
+    if environ.get("REQUEST_METHOD") == "POST" and content_type.startswith(
+            "application/x-www-form-urlencoded"):
+        body = read_body(environ)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        values = parse_qs(body.decode("utf-8", "replace")).get("Action")
+        action = values[0] if values else ""
+    environ["dpn.query_action"] = action
+    return action
