@@ -32,7 +32,7 @@ def drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class DatabricksProvider(Provider):
-    """Base of the five providers: holds the shared ``WorkspaceClient`` and options."""
+    """Base of the Databricks providers: holds the shared ``WorkspaceClient`` and options."""
 
     def __init__(self, client: Any, options: ClientOptions | None = None) -> None:
         self.client = client
