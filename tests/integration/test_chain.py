@@ -115,6 +115,9 @@ def test_a_permanent_fault_at_each_step_rolls_the_whole_chain_back(
     assert [op["key"] for op in out["operations"] if op["status"] == "failed"], out
     assert f"injected at {step}" in (out.get("error") or ""), out
     assert everything(s3, glue, iam, workspace) == before
+    undone = [op["key"] for op in out["operations"] if op["status"] == "undone"]
+    failed_at = [op["key"] for op in out["operations"] if op["status"] == "failed"]
+    print(f"| {step} | {', '.join(failed_at)} | {len(undone)} | equal |")  # docs table
     after = StateStore(tmp_path).load(STACK)
     assert (after.serial if after else None) == serial
     assert "Traceback" not in failed.stderr
