@@ -225,3 +225,24 @@ def test_a_replaced_container_takes_the_stack_objects_inside_it_along() -> None:
     with pytest.raises(InputError, match=r"sales: dbx.catalog 'dev_sales' would be replaced, "
                                          r"but it still holds silver, which leaves"):
         make_plan(leaving, state)
+
+def test_the_grants_on_a_replaced_object_are_replaced_with_it() -> None:
+    from dpn.model import ResourceState, StackState, freeze
+    meta = {"org": "acme", "env": "dev", "project": "lake", "region": "us-east-1"}
+    doc = {"version": 1, "metadata": meta, "resources": {
+        "sales": {"type": "dbx.catalog", "domain": "sales", "storage_root": "s3://b/new"},
+        "sales_grants": {"type": "dbx.grants", "securable": "${sales}",
+                         "privileges": {"analysts": ["USE_CATALOG"]}}}}
+    from dpn.blueprint import from_dict
+    bp = from_dict(doc)
+    asked = {c.key: c for c in make_plan(bp, None).changes}
+    state = StackState("acme-dev-lake", 1, freeze({
+        "sales": ResourceState("sales", "dbx.catalog", "dev_sales", "dev_sales",
+                               freeze({"storage_root": "s3://b/old"}), freeze({})),
+        "sales_grants": ResourceState(
+            "sales_grants", "dbx.grants", "sales_grants", "catalog/dev_sales",
+            freeze(dict(asked["sales_grants"].after or {})), freeze({}), ("sales",))}))
+    changes = {c.key: c for c in make_plan(bp, state).changes}
+    assert changes["sales"].action.value == "replace"
+    assert changes["sales_grants"].action.value == "replace"
+    assert changes["sales_grants"].effects == ("replaced with sales, which it is granted on",)
