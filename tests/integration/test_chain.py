@@ -148,3 +148,33 @@ def test_the_old_example_without_the_chain_is_refused_before_any_call(
     assert out["outcome"] == "rolled_back"
     assert "INVALID_STATE" in out["error"] or "PERMISSION_DENIED" in out["error"], out
     assert everything(s3, glue, iam, workspace) == {"objects": [], "roles": {}, "grants": {}}
+
+
+def test_a_new_catalog_root_replaces_what_it_holds_and_the_grants_on_it(
+        enforcing, s3, glue, iam, workspace, tmp_path):
+    bp = chain(tmp_path)
+    assert run(enforcing, tmp_path, "create", bp, "--yes", **CHECKED).returncode == 0
+    before = everything(s3, glue, iam, workspace)
+    doc = json.loads(Path(bp).read_text())
+    doc["resources"]["sales"]["storage_root"] = "s3://${curated.name}/uc/sales-v2/"
+    moved = tmp_path / "moved.json"
+    moved.write_text(json.dumps(doc))
+    plan = json.loads(run(enforcing, tmp_path, "plan", str(moved), "--format", "json",
+                          **CHECKED).stdout)
+    replaced = sorted(c["key"] for c in plan["changes"] if c["action"] == "replace")
+    assert replaced == ["exports", "gold_grants", "orders_gold", "orders_silver", "sales",
+                        "sales_gold", "sales_silver", "silver_grants"]
+    dbx = FaultClient(enforcing.dbx_host)
+    dbx.add(method="POST", path=r"/unity-catalog/volumes$", status=400, count=1,
+            error_code="INVALID_PARAMETER_VALUE", message="injected")
+    failed = run(enforcing, tmp_path, "update", str(moved), "--yes", **CHECKED)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert everything(s3, glue, iam, workspace) == before   # the grants came back too
+    done = run(enforcing, tmp_path, "update", str(moved), "--yes", **CHECKED)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert workspace.catalogs.get("prd_sales").storage_root.endswith("/uc/sales-v2")
+    after = everything(s3, glue, iam, workspace)
+    assert after["grants"] == before["grants"] and after["objects"] == before["objects"]
+    again = json.loads(run(enforcing, tmp_path, "plan", str(moved), "--format", "json",
+                           **CHECKED).stdout)["summary"]
+    assert again["no-op"] == sum(again.values()), again

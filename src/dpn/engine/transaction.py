@@ -181,7 +181,7 @@ class Transaction:
         except Exception as exc:
             self._record_failed(op, exc, logged=key not in self.unresolved)
             raise
-        if op.type in ATTACHED and op.action == "create":
+        if op.type in ATTACHED and op.action in ("create", "replace"):
             with self._mutex:
                 before = self._images.pop(op.key)
         self._record_done(op, spec, obs, before)
@@ -332,7 +332,7 @@ class Transaction:
                                 "object they belong to does not exist")
         image = _observed_json(before)
         assert self.wal is not None
-        self.wal.append(Rec.INTENT, key=op.key, action="create", op="create", type=op.type,
+        self.wal.append(Rec.INTENT, key=op.key, action=op.action, op="create", type=op.type,
                         spec=_spec_json(spec), before=image)
         try:
             obs: Observed = self.engine.call(op.key, "create", lambda: provider.create(spec))
@@ -414,6 +414,8 @@ class Transaction:
         """The second half of a replace: create the new object."""
         spec = self._spec(op)
         provider = self.engine.provider(op.type)
+        if op.type in ATTACHED:
+            return self._attach(op, provider, spec), spec
         assert self.wal is not None
         self.wal.append(Rec.INTENT, key=op.key, action="replace", op="create", type=op.type,
                         spec=_spec_json(spec))
