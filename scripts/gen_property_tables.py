@@ -34,6 +34,8 @@ BEGIN = "<!-- properties:begin -->"
 END = "<!-- properties:end -->"
 # Resource fields that feed the name pattern (dpn.model.NAMING_INPUTS), listed in prose.
 NAMING = ("type", "name", "layer", "domain", "purpose", "entity")
+# Resource options (dpn.model.RESOURCE_OPTIONS): how dpn manages the object, not a setting.
+OPTIONS = ("lifecycle",)
 
 
 class DocError(Exception):
@@ -168,13 +170,14 @@ def render(schema: Mapping[str, Any], rules: Mapping[str, Any]) -> str:
                "change is applied: in place, or by a replace (delete and create again); "
                "\"compared only when set\" marks a property the service fills in when the "
                "blueprint leaves it out. Every resource also takes the naming inputs "
-               + ", ".join(f"`{n}`" for n in NAMING[2:]) + " and an optional explicit `name`.")
+               + ", ".join(f"`{n}`" for n in NAMING[2:]) + ", an optional explicit `name` "
+               "and an optional [`lifecycle`](#lifecycle).")
     for rtype in types:
         node, rule = defs[rtype], rules.get(rtype, {})
         out += ["", f"#### `{rtype}`", ""]
         if node.get("description"):
             out += [node["description"], ""]
-        out += table(rtype, node, rule, skip=NAMING)
+        out += table(rtype, node, rule, skip=NAMING + OPTIONS)
     job = rules.get("dbx.job", {})
     items = {
         "task": ("Job tasks", "Each item of a `dbx.job`'s `tasks` (Jobs API 2.2 task "

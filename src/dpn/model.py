@@ -81,6 +81,10 @@ PARENT_FIELD: Mapping[str, tuple[str, str]] = MappingProxyType({
 NAMING_INPUTS: frozenset[str] = frozenset({"type", "name", "layer", "domain", "purpose",
                                            "entity"})
 
+# Resource fields that tell dpn how to manage the object (``lifecycle``): not platform
+# settings, never sent or compared.
+RESOURCE_OPTIONS: frozenset[str] = frozenset({"lifecycle"})
+
 STACK_TAG = "dpn:stack"
 KEY_TAG = "dpn:key"
 
@@ -109,6 +113,27 @@ def thaw(value: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class Lifecycle:
+    """How dpn may change a resource (``lifecycle`` in the blueprint).
+
+    ``prevent_destroy``: a plan that deletes or replaces it is refused before any call.
+    ``ignore_changes``: properties (``field``, or ``field.key`` of a map) that dpn leaves
+    as they are live once the object exists: a difference is reported as drift, never
+    repaired, and never planned as an update.
+    """
+
+    prevent_destroy: bool = False
+    ignore_changes: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.prevent_destroy and not self.ignore_changes
+
+
+NO_LIFECYCLE = Lifecycle()
+
+
+@dataclass(frozen=True)
 class Resource:
     """One desired resource of a validated blueprint.
 
@@ -123,6 +148,7 @@ class Resource:
     full_name: str  # the untruncated generated name (equal to ``name`` unless cut)
     props: Mapping[str, Any]
     depends_on: tuple[str, ...] = ()
+    lifecycle: Lifecycle = NO_LIFECYCLE
 
     @property
     def platform(self) -> str:
@@ -146,13 +172,31 @@ class Metadata:
 
 
 @dataclass(frozen=True)
+class Move:
+    """A ``moved`` entry: the resource recorded under ``source`` is now ``target``."""
+
+    source: str
+    target: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"from": self.source, "to": self.target}
+
+
+@dataclass(frozen=True)
 class Blueprint:
-    """A validated blueprint: resources keyed and in file order, names generated."""
+    """A validated blueprint: resources keyed and in file order, names generated.
+
+    For a blueprint with ``environments``, one environment's: ``environment`` names it
+    (and is ``metadata.env``); ``environments`` lists every one it declares."""
 
     path: str
     metadata: Metadata
     resources: Mapping[str, Resource]
     backend: str | None = None  # where state, WAL and lock live ("local", "s3://...")
+    moved: tuple[Move, ...] = ()
+    outputs: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    environment: str | None = None
+    environments: tuple[str, ...] = ()
 
     @property
     def stack(self) -> str:

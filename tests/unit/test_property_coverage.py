@@ -2,8 +2,9 @@
 has a round-trip case in ``tests/integration/cases/roundtrip.json`` (SPEC section 10).
 
 The property list comes from the schema itself: each resource type's properties minus the
-naming inputs, plus every property of ``$defs.task`` and ``$defs.column``. A property
-added to the schema without a use and a case fails here.
+naming inputs and the resource options (``lifecycle``, which is not a platform setting),
+plus every property of ``$defs.task`` and ``$defs.column``. A property added to the
+schema without a use and a case fails here.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dpn.blueprint import from_dict
-from dpn.model import NAMING_INPUTS
+from dpn.model import NAMING_INPUTS, RESOURCE_OPTIONS
 from tests.integration.test_every_property import (
     BLUEPRINT,
     apply_cases,
@@ -33,7 +34,8 @@ def schema_properties() -> dict[str, list[str]]:
     """Per resource type, and for ``task`` and ``column``, the properties to cover."""
     defs = json.loads(SCHEMA.read_text())["$defs"]
     types = defs["resource"]["properties"]["type"]["enum"]
-    out = {t: [p for p in defs[t]["properties"] if p not in NAMING_INPUTS] for t in types}
+    out = {t: [p for p in defs[t]["properties"] if p not in NAMING_INPUTS | RESOURCE_OPTIONS]
+           for t in types}
     for item in ITEMS:
         out[item] = list(defs[item]["properties"])
     return out

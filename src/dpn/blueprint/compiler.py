@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from dpn import model, naming
-from dpn.blueprint import typed_refs, validation
+from dpn.blueprint import environments, sections, typed_refs, validation
 from dpn.blueprint.attrs import ATTRS
 from dpn.blueprint.dev import with_user
 from dpn.blueprint.implied import implied_edges
@@ -26,7 +26,7 @@ from dpn.errors import BlueprintError
 from dpn.graph import CycleError, batches
 
 NAMING_INPUTS = ("layer", "domain", "purpose", "entity")
-NOT_PROPS = frozenset(("type", "name", *NAMING_INPUTS))
+NOT_PROPS = frozenset(("type", "name", *NAMING_INPUTS, *model.RESOURCE_OPTIONS))
 RESERVED_TAGS = (model.STACK_TAG, model.KEY_TAG)
 # Most tags each tag field may carry once dpn's own are merged in.
 TAG_LIMITS: Mapping[str, int] = MappingProxyType({
@@ -75,6 +75,10 @@ def compile_doc(doc: Any, locator: Locator, dev_user: str | None = None) -> mode
             [(deep, f"nested deeper than {validation.MAX_DEPTH} levels")]))
     findings: list[Finding] = validation.check_top(doc)
     top_ok = not findings
+    if top_ok:
+        envs = (doc.get("naming") or {}).get("environments") or list(
+            naming.DEFAULT_ENVIRONMENTS)
+        findings.extend(environments.check(doc, envs))
     raw = doc.get("resources")
     resources: dict[str, Any] = raw if isinstance(raw, dict) else {}
     types = set(validation.resource_types())
@@ -107,6 +111,10 @@ def compile_doc(doc: Any, locator: Locator, dev_user: str | None = None) -> mode
             good[key] = res
 
     deps, parent_refs = _check_references(good, kinds, findings)
+    lifecycles = {key: sections.lifecycle(key, res["type"], res, findings)
+                  for key, res in good.items()}
+    moved = sections.moves(doc, kinds, findings) if top_ok else ()
+    outputs = sections.outputs(doc, kinds, findings) if top_ok else MappingProxyType({})
     try:
         batches(deps)
     except CycleError as exc:
@@ -125,12 +133,17 @@ def compile_doc(doc: Any, locator: Locator, dev_user: str | None = None) -> mode
     if findings:
         raise BlueprintError(locator.locate(findings))
     built = {key: _resource(key, typed_refs.spelt_out(res["type"], res, kinds, good),
-                            names[key], meta, deps[key], parent_refs.get(key), findings)
+                            names[key], meta, deps[key], parent_refs.get(key), findings,
+                            lifecycles[key])
              for key, res in good.items()}
     if findings:
         raise BlueprintError(locator.locate(findings))
+    declared = environments.declared(doc)
     return model.Blueprint(path=locator.file, metadata=meta,
-                           resources=MappingProxyType(built), backend=doc.get("backend"))
+                           resources=MappingProxyType(built), backend=doc.get("backend"),
+                           moved=moved, outputs=outputs,
+                           environment=meta.env if declared else None,
+                           environments=declared)
 
 
 def _add_implied(deps: dict[str, list[str]], good: dict[str, dict[str, Any]],
@@ -240,7 +253,7 @@ def _check_parent(key: str, res: dict[str, Any], parent: tuple[str, str],
 
 def _resource(key: str, res: dict[str, Any], name: naming.GeneratedName,
               meta: model.Metadata, deps: list[str], parent_key: str | None,
-              findings: list[Finding]) -> model.Resource:
+              findings: list[Finding], lifecycle: model.Lifecycle) -> model.Resource:
     rtype = res["type"]
     props = {k: v for k, v in res.items() if k not in NOT_PROPS}
     if parent_key is not None:  # parent fields resolve to the parent's full name
@@ -250,7 +263,7 @@ def _resource(key: str, res: dict[str, Any], name: naming.GeneratedName,
         props[tag_field] = _tags(key, rtype, tag_field, props.get(tag_field) or {}, meta,
                                  findings)
     return model.Resource(key=key, type=rtype, name=name.name, full_name=name.full_name,
-                          props=_freeze(props), depends_on=tuple(deps))
+                          props=_freeze(props), depends_on=tuple(deps), lifecycle=lifecycle)
 
 
 def _tags(key: str, rtype: str, tag_field: str, own: Mapping[str, Any], meta: model.Metadata,

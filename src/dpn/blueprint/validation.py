@@ -18,6 +18,7 @@ from typing import Any
 
 from dpn.blueprint import fastcheck
 from dpn.blueprint.source import MAX_DEPTH, Path
+from dpn.model import RESOURCE_OPTIONS
 
 Finding = tuple[Path, str]
 
@@ -71,7 +72,9 @@ def resource_types() -> list[str]:
 
 
 def field_names(rtype: str) -> list[str]:
-    return list(schema()["$defs"][rtype]["properties"])
+    """The properties of a type, without the resource options (``lifecycle``) that tell
+    dpn how to manage the object rather than configure it."""
+    return [f for f in schema()["$defs"][rtype]["properties"] if f not in RESOURCE_OPTIONS]
 
 
 def _kind(value: Any) -> str:
