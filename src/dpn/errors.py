@@ -6,7 +6,8 @@ are translated at the edge with ``raise ... from exc``.
 
     DpnError                      exit code
     ├── InputError                2   bad blueprint, bad option, bad file
-    │   └── BlueprintError        2   carries every Diagnostic at once
+    │   ├── BlueprintError        2   carries every Diagnostic at once
+    │   └── PlanRefused           2   lifecycle.prevent_destroy forbids the plan (carried)
     ├── LockedError               3   another process holds the stack
     ├── RecoveryNeeded            4   an incomplete transaction must be recovered
     ├── StateError                4   state or WAL unreadable (checksum, torn file)
@@ -59,6 +60,15 @@ class BlueprintError(InputError):
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = list(diagnostics)
         super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class PlanRefused(InputError):
+    """A plan the blueprint forbids (``lifecycle.prevent_destroy``), refused before any
+    change; ``plan`` is the plan, for showing."""
+
+    def __init__(self, message: str, plan: object) -> None:
+        super().__init__(message)
+        self.plan = plan
 
 
 class LockedError(DpnError):

@@ -21,7 +21,14 @@
   ``Plan.drift_report()`` lists both, for ``dpn drift``;
 - ``Plan.serial`` is the state serial the plan was made against and ``Plan.digest`` a
   fingerprint of the blueprint's resources: ``dpn update --plan`` refuses a saved plan
-  when either moved.
+  when either moved;
+- ``moved`` (``dpn.moved``): the state is planned with the blueprint's moves applied;
+  ``Plan.moved`` lists the renames, a renamed change has ``moved_from``, and an object
+  still tagged with its old key is compared as such (no update just to retag it);
+- ``lifecycle`` (``dpn.lifecycle``): ignored paths are compared as they are live, and a
+  drifted field whose difference lies only there is listed in ``ignored`` as well;
+- ``Plan.selection``: what ``--only``/``--exclude`` chose (``dpn.selection``), set by
+  the engine when it keeps only the selected changes.
 """
 
 from __future__ import annotations
@@ -35,12 +42,13 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from dpn import followups, graph, model
+from dpn import followups, graph, lifecycle, model, moved
 from dpn.blueprint.attrs import static_attrs
 from dpn.blueprint.refs import resolve
 from dpn.canonical import canonical, diff, effects
 from dpn.errors import InputError
 from dpn.providers.base import Observed
+from dpn.selection import Selection
 
 
 class Action(StrEnum):
@@ -70,6 +78,8 @@ class Change:
     drift: tuple[str, ...] = ()      # fields changed outside dpn (live differs from state)
     deleted_outside: bool = False    # the recorded object no longer exists live
     effects: tuple[str, ...] = ()    # what an update does besides ("restarts the cluster")
+    moved_from: str | None = None    # the key the state recorded it under (``moved``)
+    ignored: tuple[str, ...] = ()    # drifted fields left alone (lifecycle.ignore_changes)
 
     def to_json(self) -> dict[str, Any]:
         out = {"key": self.key, "type": self.type, "name": self.name,
@@ -77,8 +87,12 @@ class Change:
                "before": _thaw(self.before), "after": _thaw(self.after)}
         if self.drift or self.deleted_outside:
             out["drift"] = {"fields": list(self.drift), "deleted": self.deleted_outside}
+            if self.ignored:
+                out["drift"]["ignored"] = list(self.ignored)
         if self.effects:
             out["effects"] = list(self.effects)
+        if self.moved_from:
+            out["moved_from"] = self.moved_from
         return out
 
     @classmethod
@@ -91,7 +105,14 @@ class Change:
                    before=raw.get("before"), after=raw.get("after"),
                    drift=tuple(drift.get("fields") or ()),
                    deleted_outside=bool(drift.get("deleted")),
-                   effects=tuple(str(e) for e in raw.get("effects") or ()))
+                   effects=tuple(str(e) for e in raw.get("effects") or ()),
+                   moved_from=raw.get("moved_from"),
+                   ignored=tuple(drift.get("ignored") or ()))
+
+    @property
+    def repairs(self) -> bool:
+        """True when the change repairs drift: some drifted field is not ignored."""
+        return self.deleted_outside or bool(set(self.drift) - set(self.ignored))
 
 
 @dataclass(frozen=True)
@@ -101,19 +122,29 @@ class Plan:
     warnings: tuple[str, ...] = ()
     serial: int = 0    # the state serial the plan was made against (0: no state yet)
     digest: str = ""   # blueprint_digest() of the planned blueprint
+    moved: tuple[model.Move, ...] = ()   # state keys renamed by the blueprint's ``moved``
+    selection: Selection | None = None   # what --only/--exclude chose
 
     @property
     def drifted(self) -> bool:
-        """True when some recorded object was changed or deleted outside dpn."""
-        return any(c.drift or c.deleted_outside for c in self.changes)
+        """True when some recorded object was changed or deleted outside dpn, in a way
+        dpn repairs (not only in fields that lifecycle.ignore_changes leaves alone)."""
+        return any(c.repairs for c in self.changes)
 
     def drift_report(self) -> list[dict[str, Any]]:
         """One entry per drifted resource: ``kind`` is ``changed`` (``fields`` lists what
-        differs live from state) or ``deleted`` (the object is gone)."""
-        return [{"key": c.key, "type": c.type, "name": c.name, "id": c.id,
-                 "kind": "deleted" if c.deleted_outside else "changed",
-                 "fields": list(c.drift), "action": c.action.value}
-                for c in self.changes if c.drift or c.deleted_outside]
+        differs live from state; ``ignored`` those that ``lifecycle.ignore_changes``
+        leaves alone) or ``deleted`` (the object is gone)."""
+        out = []
+        for c in self.changes:
+            if c.drift or c.deleted_outside:
+                entry = {"key": c.key, "type": c.type, "name": c.name, "id": c.id,
+                         "kind": "deleted" if c.deleted_outside else "changed",
+                         "fields": list(c.drift), "action": c.action.value}
+                if c.ignored:
+                    entry["ignored"] = list(c.ignored)
+                out.append(entry)
+        return out
 
     def summary(self) -> dict[str, int]:
         """How many changes of each action, every action present (SPEC section 5)."""
@@ -124,23 +155,33 @@ class Plan:
 
     @property
     def empty(self) -> bool:
-        """True when nothing would change."""
-        return all(c.action is Action.NOOP for c in self.changes)
+        """True when nothing would change (no platform change, no key to rename)."""
+        return not self.moved and all(c.action is Action.NOOP for c in self.changes)
 
     def to_json(self) -> dict[str, Any]:
-        """The plan as JSON-ready data in the stable shape of SPEC section 5."""
-        return {"stack": self.stack, "changes": [c.to_json() for c in self.changes],
-                "summary": self.summary(), "warnings": list(self.warnings),
-                "drift": self.drift_report(), "serial": self.serial, "digest": self.digest}
+        """The plan as JSON-ready data in the stable shape of SPEC section 5 (``moved``
+        and ``selection`` only when there are any)."""
+        out = {"stack": self.stack, "changes": [c.to_json() for c in self.changes],
+               "summary": self.summary(), "warnings": list(self.warnings),
+               "drift": self.drift_report(), "serial": self.serial, "digest": self.digest}
+        if self.moved:
+            out["moved"] = [m.to_json() for m in self.moved]
+        if self.selection is not None:
+            out["selection"] = self.selection.to_json()
+        return out
 
     @classmethod
     def from_json(cls, raw: Any) -> Plan:
         """A plan as ``to_json`` wrote it; raises ``InputError`` for anything else."""
         try:
+            selection = raw.get("selection")
             return cls(stack=str(raw["stack"]),
                        changes=tuple(Change.from_json(c) for c in raw["changes"]),
                        warnings=tuple(str(w) for w in raw.get("warnings") or ()),
-                       serial=int(raw["serial"]), digest=str(raw["digest"]))
+                       serial=int(raw["serial"]), digest=str(raw["digest"]),
+                       moved=tuple(model.Move(str(m["from"]), str(m["to"]))
+                                   for m in raw.get("moved") or ()),
+                       selection=Selection.from_json(selection) if selection else None)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"not a plan written by 'dpn plan --out' ({type(exc).__name__}:"
                              f" {exc})") from None
@@ -152,13 +193,15 @@ class Plan:
         changes = ",\n    ".join(dumps(c) for c in data["changes"])
         if changes:
             changes = f"\n    {changes}\n  "
+        extra = "".join(f',\n  "{k}": {dumps(data[k])}' for k in ("moved", "selection")
+                        if k in data)
         return (f'{{\n  "stack": {dumps(data["stack"])},\n'
                 f'  "changes": [{changes}],\n'
                 f'  "summary": {dumps(data["summary"])},\n'
                 f'  "warnings": {dumps(data["warnings"])},\n'
                 f'  "drift": {dumps(data["drift"])},\n'
                 f'  "serial": {dumps(data["serial"])},\n'
-                f'  "digest": {dumps(data["digest"])}\n}}\n')
+                f'  "digest": {dumps(data["digest"])}{extra}\n}}\n')
 
 
 def blueprint_digest(blueprint: model.Blueprint) -> str:
@@ -168,8 +211,12 @@ def blueprint_digest(blueprint: model.Blueprint) -> str:
     dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                              default=_thaw).encode
     for key, res in blueprint.resources.items():
-        h.update(dumps([key, res.type, res.name, _thaw(res.props), list(res.depends_on)])
-                 .encode())
+        item = [key, res.type, res.name, _thaw(res.props), list(res.depends_on)]
+        if not res.lifecycle.empty:
+            item.append([res.lifecycle.prevent_destroy, list(res.lifecycle.ignore_changes)])
+        h.update(dumps(item).encode())
+    if blueprint.moved:
+        h.update(dumps([m.to_json() for m in blueprint.moved]).encode())
     return h.hexdigest()[:32]
 
 
@@ -187,9 +234,16 @@ def _thaw(value: Any) -> Any:
 
 def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
               live: Mapping[str, Observed | None] | None = None) -> Plan:
-    """Plan ``blueprint`` against ``state`` (and ``live`` reads, if given); raises
-    ``InputError`` for a key whose type changed and ``graph.CycleError`` for a state whose
+    """Plan ``blueprint`` against ``state`` (and ``live`` reads, if given, keyed by the
+    state's keys before or after its moves); raises ``InputError`` for a key whose type
+    changed or a move that cannot apply, and ``graph.CycleError`` for a state whose
     dependencies form a cycle."""
+    serial = state.serial if state else 0
+    state, moves = moved.rename(state, blueprint)
+    if live is not None and moves:
+        new_key = {m.source: m.target for m in moves}
+        live = {new_key.get(k, k): v for k, v in live.items()}
+    moved_from = {m.target: m.source for m in moves}
     recorded: Mapping[str, model.ResourceState] = state.resources if state else {}
     region = blueprint.metadata.region
     attrs: dict[str, dict[str, str]] = {}
@@ -224,27 +278,11 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
                 changes.append(Change(key, res.type, res.name, Action.CREATE, res.depends_on,
                                       None, after, (), static.get("id"),
                                       deleted_outside=deleted,
-                                      effects=_follow_up_notes(blueprint, key)))
+                                      effects=_follow_up_notes(blueprint, key),
+                                      moved_from=moved_from.get(key)))
                 continue
-            drifted = _drift(res.type, old, seen, after)
-            before = canonical(res.type, seen.props if seen is not None else old.props)
-            d = diff(res.type, before, after)
-            fields = d.fields
-            if res.name != old.name or d.replace:
-                action = Action.REPLACE
-                fields = tuple(sorted({*fields, "name"})) if res.name != old.name else fields
-                attrs[key] = static
-                known_id = static.get("id")
-            else:
-                action = Action.UPDATE if d.update else Action.NOOP
-                attrs[key] = {**dict(old.attrs), **static}
-                known_id = old.id or static.get("id")
-            side = (effects(res.type, seen.status if seen is not None else None)
-                    if action is Action.UPDATE else
-                    _follow_up_notes(blueprint, key) if action is Action.REPLACE else ())
-            changes.append(Change(key, res.type, res.name, action, res.depends_on,
-                                  before, after, fields, known_id, drift=drifted,
-                                  effects=side))
+            changes.append(_compare(blueprint, res, old, seen, after, static, attrs,
+                                    moved_from.get(key)))
 
     gone = {k: v for k, v in recorded.items() if k not in desired}
     for batch in graph.reverse_batches({k: v.depends_on for k, v in gone.items()}):
@@ -255,10 +293,55 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
                                   _thaw(old.props), None, (), old.id,
                                   drift=_drift(old.type, old, live.get(key) if live else None,
                                                old.props),
-                                  deleted_outside=gone_live))
+                                  deleted_outside=gone_live, moved_from=moved_from.get(key)))
     _cascade_container_replaces(changes, recorded)
     return Plan(stack=blueprint.stack, changes=tuple(changes), warnings=tuple(warnings),
-                serial=state.serial if state else 0, digest=blueprint_digest(blueprint))
+                serial=serial, digest=blueprint_digest(blueprint), moved=moves)
+
+
+def _compare(blueprint: model.Blueprint, res: model.Resource, old: model.ResourceState,
+             seen: Observed | None, after: dict[str, Any], static: dict[str, str],
+             attrs: dict[str, dict[str, str]], moved_from: str | None) -> Change:
+    """The change of a resource the state records: update, replace or no-op."""
+    key = res.key
+    drifted = _drift(res.type, old, seen, after)
+    before = canonical(res.type, seen.props if seen is not None else old.props)
+    paths = res.lifecycle.ignore_changes
+    ignored = lifecycle.ignored_drift(res.type, old.props, seen.props, after, paths,
+                                      drifted) if seen is not None else ()
+    sent = lifecycle.compared_after(res.type, after, before, paths)
+    compared = sent
+    stale = moved.recorded_key(old)
+    tag_field = model.TAG_FIELD.get(res.type)
+    if stale and tag_field and (before.get(tag_field) or {}).get(model.KEY_TAG) == stale:
+        # moved, still tagged with the old key: compared as it is, retagged with an update
+        compared = {**sent, tag_field: {**sent.get(tag_field, {}), model.KEY_TAG: stale}}
+    d = diff(res.type, before, compared)
+    notes: tuple[str, ...] = ()
+    if res.name != old.name or d.replace:
+        action = Action.REPLACE
+        fields = tuple(sorted({*d.fields, "name"})) if res.name != old.name else d.fields
+        shown = after
+        attrs[key] = static
+        known_id = static.get("id")
+        notes = _follow_up_notes(blueprint, key)
+    elif d.update:
+        action, shown = Action.UPDATE, sent
+        fields = diff(res.type, before, sent).fields
+        attrs[key] = {**dict(old.attrs), **static}
+        known_id = old.id or static.get("id")
+        notes = effects(res.type, seen.status if seen is not None else None)
+        if compared is not sent:
+            notes = (*notes, f"retags dpn:key from {stale} to {key}")
+    else:
+        action, shown, fields = Action.NOOP, compared, ()
+        attrs[key] = {**dict(old.attrs), **static}
+        known_id = old.id or static.get("id")
+        if compared is not sent:
+            notes = (f"still tagged dpn:key={stale}; retagged with its next update",)
+    return Change(key, res.type, res.name, action, res.depends_on, before, shown, fields,
+                  known_id, drift=drifted, effects=notes, moved_from=moved_from,
+                  ignored=ignored)
 
 
 def _follow_up_notes(blueprint: model.Blueprint, key: str) -> tuple[str, ...]:

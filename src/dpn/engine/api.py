@@ -12,17 +12,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dpn import lifecycle, moved
 from dpn.engine.checks import check_access, preflight
 from dpn.engine.events import EventSink, ignore
+from dpn.engine.moves import joined, owned_view, write_moves
 from dpn.engine.ops import ApplyResult, Operation, Outcome
 from dpn.engine.recover import Recovery, recover
 from dpn.engine.refresh import refresh_state
 from dpn.engine.retry import RetryPolicy
 from dpn.engine.store import LocalStore, Store
 from dpn.engine.transaction import Engine, Transaction
-from dpn.errors import InputError, RecoveryNeeded
-from dpn.model import Blueprint, StackState
+from dpn.errors import InputError, PlanRefused, RecoveryNeeded
+from dpn.model import Blueprint, Move, StackState
 from dpn.providers.base import Provider
+from dpn.selection import Item, select
 from dpn.settings import PlatformSettings
 
 if TYPE_CHECKING:
@@ -77,19 +80,32 @@ def check_no_incomplete(store: Store | Path, stack: str) -> None:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A plan computed under the lock, with the operations an apply would run."""
+    """A plan computed under the lock, with the operations an apply would run.
+
+    ``state`` is the stack's state with the blueprint's moves applied (not yet written:
+    ``base`` is the state as stored, ``moves`` what ``write_moves`` writes); ``blueprint``
+    the one a transaction builds its specs from (``lifecycle.effective``); ``refused``
+    the deletes and replaces that ``lifecycle.prevent_destroy`` forbids."""
 
     plan: Plan
     state: StackState | None
     operations: tuple[Operation, ...]
     problems: tuple[str, ...] = ()  # what the live workspace would refuse (plan warnings too)
+    refused: tuple[str, ...] = ()
+    blueprint: Blueprint | None = None
+    base: StackState | None = None
+    moves: tuple[Move, ...] = ()
+
+
+ALLOWED = {"create": frozenset({"create"}),
+           "update": frozenset({"create", "update", "replace", "delete"}),
+           "delete": frozenset({"delete"})}
 
 
 def operations_for(plan: Plan, state: StackState | None, mode: str,
                    only: Sequence[str] = ()) -> tuple[Operation, ...]:
     """The plan's changes that ``mode`` (create, update, delete) carries out."""
-    allowed = {"create": {"create"}, "update": {"create", "update", "replace", "delete"},
-               "delete": {"delete"}}[mode]
+    allowed = ALLOWED[mode]
     resources = state.resources if state else {}
     out = []
     for ch in plan.changes:
@@ -108,73 +124,116 @@ def teardown_plan(blueprint: Blueprint, state: StackState | None) -> Plan:
     """A plan that deletes every resource the state records for the stack."""
     from dpn.plan import make_plan
 
-    empty = Blueprint(path=blueprint.path, metadata=blueprint.metadata, resources={})
+    empty = Blueprint(path=blueprint.path, metadata=blueprint.metadata, resources={},
+                      moved=blueprint.moved)
     return make_plan(empty, state, None)
 
 
 def prepare(runner: Runner, blueprint: Blueprint, mode: str, *, offline: bool = False,
-            only: Sequence[str] = ()) -> tuple[Prepared, dict[str, Provider]]:
+            only: Sequence[str] = (), exclude: Sequence[str] = ()
+            ) -> tuple[Prepared, dict[str, Provider]]:
     """Refresh and plan (the caller holds the lock, or does not need one)."""
     from dpn.plan import make_plan
 
-    state = runner.store.load_state(blueprint.stack)
-    unknown = [k for k in only if not state or k not in state.resources]
-    if unknown:
-        raise InputError(f"--only: not in the stack's state: {', '.join(unknown)}")
+    base = runner.store.load_state(blueprint.stack)
+    state, moves = moved.rename(base, blueprint)
+    _check_keys(blueprint, state, mode, only, exclude)
     types = {r.type for r in blueprint.resources.values()}
     if state:
         types |= {r.type for r in state.resources.values()}
     providers: dict[str, Provider] = {}
     live = None
+    plan = teardown_plan(blueprint, base) if mode == "delete" else None
+    if plan is not None and (only or exclude):
+        plan = selected(plan, state, mode, only, exclude)
+    if plan is not None and lifecycle.refusals(plan.changes, blueprint.resources, {}):
+        offline = True  # a delete that is refused anyway needs no read
     if not offline:
         providers = runner.build_providers(types, blueprint.metadata.region)
         check_access(providers)
         live = refresh_state(state, providers)
-    if mode == "delete":
-        plan = teardown_plan(blueprint, state)
-    else:
-        plan = make_plan(blueprint, state, live)
+    if plan is None:
+        plan = make_plan(blueprint, base, live)
+        if only or exclude:
+            plan = selected(plan, state, mode, only, exclude)
     problems: list[str] = []
     if providers and mode != "delete":
         problems = preflight(plan, blueprint, state, providers,
                              access=not runner.skip_access_checks)
         plan = dataclasses.replace(plan, warnings=tuple(plan.warnings) + tuple(problems))
-    ops = operations_for(plan, state, mode, only)
-    if mode == "delete" and only:
-        _check_only(state, ops)
-    return Prepared(plan, state, ops, tuple(problems)), providers
+    ops = operations_for(plan, state, mode)
+    op_keys = {op.key for op in ops}
+    refused = lifecycle.refusals([c for c in plan.changes if c.key in op_keys],
+                                 blueprint.resources, state.resources if state else {})
+    return Prepared(plan, state, ops, tuple(problems), tuple(refused),
+                    lifecycle.effective(blueprint, plan.changes), base, moves), providers
 
 
-def _check_only(state: StackState | None, ops: Sequence[Operation]) -> None:
-    keys = {op.key for op in ops}
-    blocked = []
-    for key, res in (state.resources if state else {}).items():
-        if key not in keys:
-            blocked += [f"{key} depends on {d}" for d in res.depends_on if d in keys]
-    if blocked:
-        raise InputError("--only would leave dependents behind: " + "; ".join(blocked))
+def _check_keys(blueprint: Blueprint, state: StackState | None, mode: str,
+                only: Sequence[str], exclude: Sequence[str]) -> None:
+    """Every key of ``--only`` and ``--exclude`` names a resource (of the state, for a
+    delete)."""
+    from dpn.blueprint.validation import suggest
+
+    recorded = set(state.resources) if state else set()
+    known = recorded if mode == "delete" else recorded | set(blueprint.resources)
+    where = "the stack's state" if mode == "delete" else "the blueprint or the stack's state"
+    for option, keys in (("--only", only), ("--exclude", exclude)):
+        unknown = [f"{k}{suggest(k, known)}" for k in keys if k not in known]
+        if unknown:
+            raise InputError(f"{option}: not in {where}: {', '.join(unknown)}")
+
+
+def selected(plan: Plan, state: StackState | None, mode: str, only: Sequence[str],
+             exclude: Sequence[str]) -> Plan:
+    """The plan with only the changes ``--only``/``--exclude`` select (``dpn.selection``),
+    and what they chose in ``plan.selection``; ``InputError`` where they would break a
+    dependency."""
+    allowed = ALLOWED[mode]
+    recorded = {k: r.depends_on for k, r in (state.resources if state else {}).items()}
+    pending = [c for c in plan.changes
+               if str(getattr(c.action, "value", c.action)) in allowed]
+    items = [Item(c.key, str(getattr(c.action, "value", c.action)),
+                  tuple(recorded.get(c.key, ())) if c.action == "delete" else c.depends_on)
+             for c in pending]
+    keys, choice = select(items, recorded, only, exclude)
+    chosen = set(keys)
+    return dataclasses.replace(plan, changes=tuple(c for c in plan.changes if c.key in chosen),
+                               selection=choice)
 
 
 def apply(runner: Runner, blueprint: Blueprint, mode: str, *, only: Sequence[str] = (),
-          force_empty: bool = False, dry_run: bool = False,
+          exclude: Sequence[str] = (), force_empty: bool = False, dry_run: bool = False,
           confirm: Callable[[Plan], bool] = lambda plan: True) -> tuple[Plan, ApplyResult]:
-    """Plan and apply ``mode`` (create, update, delete) for the blueprint's stack."""
+    """Plan and apply ``mode`` (create, update, delete) for the blueprint's stack. A plan
+    that ``lifecycle.prevent_destroy`` forbids raises ``PlanRefused`` (with the plan),
+    dry run or not, before any change."""
     stack = blueprint.stack
     lock = runner.store.lock(stack, timeout=runner.lock_timeout)
     with lock:
         check_no_incomplete(runner.store, stack)
-        prepared, providers = prepare(runner, blueprint, mode, only=only)
+        prepared, providers = prepare(runner, blueprint, mode, only=only, exclude=exclude)
+        if prepared.refused:
+            raise PlanRefused(lifecycle.refusal_message(prepared.refused), prepared.plan)
         if prepared.problems and not dry_run:
             raise InputError("the workspace would refuse this plan: "
                              + "; ".join(prepared.problems))
-        if dry_run or not prepared.operations:
+        if dry_run or not (prepared.operations or prepared.moves):
             return prepared.plan, ApplyResult(stack, None, Outcome.COMMITTED)
         if not confirm(prepared.plan):
             raise InputError("not confirmed: nothing was changed")
-        tx = Transaction(runner.engine(providers), stack, prepared.state, blueprint,
-                         prepared.operations, force_empty=force_empty)
+        state, renames = prepared.state, None
+        if prepared.moves and prepared.base is not None and state is not None:
+            state, renames = write_moves(runner.store, stack, prepared.base, state,
+                                         prepared.moves)
+        if not prepared.operations:
+            assert renames is not None
+            return prepared.plan, renames
+        tx = Transaction(runner.engine(owned_view(providers, state, stack)), stack, state,
+                         prepared.blueprint or blueprint, prepared.operations,
+                         force_empty=force_empty)
         lock.set_tx(tx.tx)
-        return prepared.plan, tx.run()
+        return prepared.plan, joined(renames, tx.run())
 
 
 def apply_saved(runner: Runner, blueprint: Blueprint, saved: Plan, *, dry_run: bool = False,
@@ -194,20 +253,33 @@ def apply_saved(runner: Runner, blueprint: Blueprint, saved: Plan, *, dry_run: b
     lock = runner.store.lock(stack, timeout=runner.lock_timeout)
     with lock:
         check_no_incomplete(runner.store, stack)
-        state = runner.store.load_state(stack)
-        serial = state.serial if state else 0
+        base = runner.store.load_state(stack)
+        serial = base.serial if base else 0
         if serial != saved.serial:
             raise InputError(f"the state of stack {stack!r} moved since the plan was made "
                              f"(serial {saved.serial}, now {serial}): make a new plan")
+        state, moves = moved.rename(base, blueprint)
         ops = operations_for(saved, state, "update")
-        if dry_run or not ops:
+        refused = lifecycle.refusals([c for c in saved.changes
+                                      if c.key in {op.key for op in ops}],
+                                     blueprint.resources, state.resources if state else {})
+        if refused:
+            raise PlanRefused(lifecycle.refusal_message(refused), saved)
+        if dry_run or not (ops or moves):
             return saved, ApplyResult(stack, None, Outcome.COMMITTED)
         if not confirm(saved):
             raise InputError("not confirmed: nothing was changed")
+        renames = None
+        if moves and base is not None and state is not None:
+            state, renames = write_moves(runner.store, stack, base, state, moves)
+        if not ops:
+            assert renames is not None
+            return saved, renames
         providers = runner.build_providers({op.type for op in ops}, blueprint.metadata.region)
-        tx = Transaction(runner.engine(providers), stack, state, blueprint, ops)
+        tx = Transaction(runner.engine(owned_view(providers, state, stack)), stack, state,
+                         lifecycle.effective(blueprint, saved.changes), ops)
         lock.set_tx(tx.tx)
-        return saved, tx.run()
+        return saved, joined(renames, tx.run())
 
 
 def recover_stack(runner: Runner, stack: str, *, region: str = "us-east-1",
@@ -218,9 +290,10 @@ def recover_stack(runner: Runner, stack: str, *, region: str = "us-east-1",
         if tx is not None and not logs:
             raise InputError(f"no incomplete transaction {tx!r} in stack {stack!r}")
         out = []
+        state = runner.store.load_state(stack)
         for log in logs:
             types = {o["type"] for o in log.begin.get("ops", [])}
-            providers = runner.build_providers(types, region)
+            providers = owned_view(runner.build_providers(types, region), state, stack)
             out.append(recover(runner.engine(providers), log, dry_run=dry_run))
         return out
 
