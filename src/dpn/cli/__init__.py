@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "read": "tx", "status": "tx", "recover": "tx", "sandbox": "sandbox",
     "state": "state",
     "drift": "drift", "import": "importing", "graph": "graph", "history": "history",
+    "output": "output",
 }
 
 

@@ -13,10 +13,12 @@ import click
 
 from dpn.cli.common import (
     App,
+    env_option,
     handle_errors,
     pass_app,
     platform_options,
     resolve_settings,
+    selection_options,
     skip_access_checks_option,
 )
 
@@ -38,6 +40,8 @@ def _apply_options(func: Any) -> Any:
         click.option("--dev-user", envvar="DPN_DEV_USER", default=None, metavar="NAME",
                      help="Work on NAME's development copy of the stack (prefixed names, "
                           "own state)."),
+        env_option(),
+        *selection_options(),
         skip_access_checks_option(),
     ]
     for opt in reversed(opts):
@@ -64,15 +68,20 @@ def _graceful(cancel: Any) -> Iterator[None]:
 
 def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbox: bool,
               dry_run: bool, parallelism: int, yes: bool, lock_timeout: float, fmt: str,
-              only: tuple[str, ...] = (), force_empty: bool = False,
-              dev_user: str | None = None, plan_file: str | None = None,
+              only: tuple[str, ...] = (), exclude: tuple[str, ...] = (),
+              force_empty: bool = False, dev_user: str | None = None,
+              env: str | None = None, plan_file: str | None = None,
               skip_access_checks: bool = False) -> None:
     from dpn.blueprint import load
     from dpn.cli.progress import renderer
     from dpn.cli.render_plan import render_plan
     from dpn.engine.api import Runner, apply, apply_saved
+    from dpn.errors import InputError, PlanRefused
 
-    blueprint = load(blueprint_path, dev_user=dev_user)
+    blueprint = load(blueprint_path, dev_user=dev_user, env=env)
+    if plan_file and (only or exclude):
+        raise InputError("--plan applies the saved plan as it is: --only and --exclude "
+                         "belong to 'dpn plan'")
     saved = _saved_plan(plan_file) if plan_file else None
     events = renderer(fmt, app.color)
     resolved = resolve_settings(app, settings, sandbox)
@@ -102,9 +111,15 @@ def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbo
                 plan, result = apply_saved(runner, blueprint, saved, dry_run=dry_run,
                                            confirm=confirm)
             else:
-                plan, result = apply(runner, blueprint, mode, only=only,
+                plan, result = apply(runner, blueprint, mode, only=only, exclude=exclude,
                                      force_empty=force_empty, dry_run=dry_run,
                                      confirm=confirm)
+    except PlanRefused as exc:  # shown, then refused: nothing was changed
+        if fmt == "json":
+            click.echo(json.dumps(exc.plan.to_json(), indent=2))  # type: ignore[attr-defined]
+        else:
+            click.echo(render_plan(exc.plan, "table", color=app.color), err=True)
+        raise
     finally:
         if events is not None:
             events.close()
@@ -194,7 +209,6 @@ def update(app: App, blueprint: str, **kw: Any) -> None:
 
 @click.command()
 @_apply_options
-@click.option("--only", multiple=True, metavar="KEY", help="Delete only these resources.")
 @click.option("--force-empty", is_flag=True,
               help="Delete non-empty buckets, databases, catalogs and schemas with their content.")
 @platform_options

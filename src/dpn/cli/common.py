@@ -140,6 +140,32 @@ def resolve_settings(app: App, settings: PlatformSettings, sandbox: bool) -> Pla
                                refresh_cache=settings.refresh_cache)
 
 
+def env_option(help: str = "The blueprint's environment NAME (its overrides, its own "
+                                 "stack).") -> Callable[[F], F]:
+    """``--env NAME`` (also ``DPN_ENV``): the environment of a blueprint with
+    ``environments`` (required there), or ``metadata.env`` of one without."""
+    return click.option("--env", "env", envvar="DPN_ENV", default=None, metavar="NAME",
+                        help=help)
+
+
+def selection_options() -> list[Callable[[F], F]]:
+    """``--only KEY...`` and ``--exclude KEY...`` (each may be repeated, or take keys
+    separated by commas)."""
+    def keys(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+             ) -> tuple[str, ...]:
+        del ctx, param
+        return tuple(k.strip() for v in value for k in v.split(",") if k.strip())
+
+    return [
+        click.option("--only", multiple=True, metavar="KEY", callback=keys,
+                     help="Only these resources' changes, with the creates and updates they "
+                          "need (shown as pulled in). Repeat it, or separate keys by commas."),
+        click.option("--exclude", multiple=True, metavar="KEY", callback=keys,
+                     help="Leave these resources' changes out, with every change that needs "
+                          "them (shown as left out)."),
+    ]
+
+
 def skip_access_checks_option() -> Callable[[F], F]:
     """``--skip-access-checks`` (also ``DPN_SKIP_ACCESS_CHECKS=1``): plan and apply without
     the Unity Catalog storage-access checks, so the workspace's own answer decides (and a

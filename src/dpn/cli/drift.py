@@ -15,7 +15,14 @@ from typing import Any
 
 import click
 
-from dpn.cli.common import App, handle_errors, pass_app, platform_options, resolve_settings
+from dpn.cli.common import (
+    App,
+    env_option,
+    handle_errors,
+    pass_app,
+    platform_options,
+    resolve_settings,
+)
 
 DRIFT_EXIT = 6
 
@@ -35,23 +42,25 @@ def report(plan: Any, checked: int) -> dict[str, Any]:
               help="Also exit 6 when the blueprint has changes not yet applied.")
 @click.option("--dev-user", envvar="DPN_DEV_USER", default=None, metavar="NAME",
               help="Check NAME's development copy of the stack.")
+@env_option()
 @platform_options
 @pass_app
 @handle_errors
 def drift(app: App, blueprint: str, fmt: str, strict: bool, dev_user: str | None,
-          settings: Any, sandbox: bool) -> None:
+          env: str | None, settings: Any, sandbox: bool) -> None:
     """Compare the live platforms with the state: exit 0 in sync, 6 drifted."""
     from dpn.blueprint import load
     from dpn.engine.api import check_no_incomplete
     from dpn.engine.refresh import refresh
+    from dpn.moved import rename
     from dpn.plan import make_plan
 
-    bp = load(blueprint, dev_user=dev_user)
+    bp = load(blueprint, dev_user=dev_user, env=env)
     resolved = resolve_settings(app, settings, sandbox)
     store = app.store(resolved, bp)
     check_no_incomplete(store, bp.stack)
     state = store.load_state(bp.stack)
-    live = refresh(bp, state, resolved, app.home)
+    live = refresh(bp, rename(state, bp)[0], resolved, app.home)
     plan = make_plan(bp, state, live)
     data = report(plan, len(state.resources) if state else 0)
     pending = sum(data["pending"].values())
@@ -61,6 +70,9 @@ def drift(app: App, blueprint: str, fmt: str, strict: bool, dev_user: str | None
         for d in data["drift"]:
             what = ("deleted outside dpn" if d["kind"] == "deleted"
                     else f"changed outside dpn: {', '.join(d['fields'])}")
+            if d.get("ignored"):
+                what += (f" (left alone: lifecycle.ignore_changes covers "
+                         f"{', '.join(d['ignored'])})")
             click.echo(f"{d['key']}: {d['type']} {d['name']!r} (id {d['id']}) {what}")
         state_word = "in sync" if data["in_sync"] else "DRIFTED"
         click.echo(f"{bp.stack}: {state_word} ({data['checked']} resource(s) checked, "

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from dpn.cli.common import App, handle_errors, pass_app
+from dpn.cli.common import App, env_option, handle_errors, pass_app
 
 COLOURS = {"aws": ("#FF9900", "#232F3E"), "databricks": ("#FF3621", "#FFFFFF")}
 
@@ -64,14 +64,15 @@ def to_mermaid(blueprint: Any) -> str:
               show_default=True)
 @click.option("--dev-user", envvar="DPN_DEV_USER", default=None, metavar="NAME",
               help="Names of NAME's development copy of the stack.")
+@env_option()
 @pass_app
 @handle_errors
-def graph(app: App, blueprint: str, fmt: str, dev_user: str | None) -> None:
+def graph(app: App, blueprint: str, fmt: str, dev_user: str | None, env: str | None) -> None:
     """The blueprint's dependency graph (offline), coloured by platform."""
     del app
     from dpn.blueprint import load
 
-    bp = load(blueprint, dev_user=dev_user)
+    bp = load(blueprint, dev_user=dev_user, env=env)
     click.echo(to_dot(bp) if fmt == "dot" else to_mermaid(bp), nl=False)
 
 

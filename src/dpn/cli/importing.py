@@ -9,7 +9,14 @@ from typing import Any
 
 import click
 
-from dpn.cli.common import App, handle_errors, pass_app, platform_options, resolve_settings
+from dpn.cli.common import (
+    App,
+    env_option,
+    handle_errors,
+    pass_app,
+    platform_options,
+    resolve_settings,
+)
 from dpn.errors import InputError
 
 
@@ -27,12 +34,13 @@ from dpn.errors import InputError
               show_default=True)
 @click.option("--dev-user", envvar="DPN_DEV_USER", default=None, metavar="NAME",
               help="Work on NAME's development copy of the stack.")
+@env_option()
 @platform_options
 @pass_app
 @handle_errors
 def import_(app: App, blueprint: str, key: str | None, id: str | None, all_missing: bool,
             dry_run: bool, lock_timeout: float, fmt: str, dev_user: str | None,
-            settings: Any, sandbox: bool) -> None:
+            env: str | None, settings: Any, sandbox: bool) -> None:
     """Adopt an existing object (KEY ID) or every matching one (--all) into the stack.
 
     The object's name must be the one the blueprint generates for KEY and no other stack
@@ -46,7 +54,7 @@ def import_(app: App, blueprint: str, key: str | None, id: str | None, all_missi
         raise InputError("give either KEY ID or --all, not both")
     if not all_missing and not (key and id):
         raise InputError("give KEY and ID (the object's physical id), or --all")
-    bp = load(blueprint, dev_user=dev_user)
+    bp = load(blueprint, dev_user=dev_user, env=env)
     resolved = resolve_settings(app, settings, sandbox)
     runner = Runner(home=app.home, settings=resolved, lock_timeout=lock_timeout,
                     store=app.store(resolved, bp))

@@ -9,13 +9,23 @@ import click
 
 from dpn.cli.common import (
     App,
+    env_option,
     handle_errors,
     pass_app,
     platform_options,
     resolve_settings,
+    selection_options,
     skip_access_checks_option,
 )
-from dpn.errors import InputError
+from dpn.errors import InputError, PlanRefused
+
+
+def _with(options: list[Any]) -> Any:
+    def wrap(func: Any) -> Any:
+        for opt in reversed(options):
+            func = opt(func)
+        return func
+    return wrap
 
 
 @click.command()
@@ -29,26 +39,30 @@ from dpn.errors import InputError
                    "'dpn update --plan FILE').")
 @click.option("--dev-user", envvar="DPN_DEV_USER", default=None, metavar="NAME",
               help="Plan NAME's development copy of the stack (prefixed names).")
+@env_option()
+@_with(selection_options())
 @skip_access_checks_option()
 @platform_options
 @pass_app
 @handle_errors
 def plan(app: App, blueprint: str, offline: bool, fmt: str, out: str | None,
-         dev_user: str | None, skip_access_checks: bool, settings: Any,
+         dev_user: str | None, env: str | None, only: tuple[str, ...],
+         exclude: tuple[str, ...], skip_access_checks: bool, settings: Any,
          sandbox: bool) -> None:
     """Show what create/update would do: names and a diff against state (and the live
     platforms unless --offline), with drift: what changed or was deleted outside dpn."""
     from dpn.blueprint import load
     from dpn.cli.render_plan import render_plan
     from dpn.engine.api import Runner, check_no_incomplete, prepare
+    from dpn.lifecycle import refusal_message
 
-    bp = load(blueprint, dev_user=dev_user)
+    bp = load(blueprint, dev_user=dev_user, env=env)
     if not offline:
         settings = resolve_settings(app, settings, sandbox)
     runner = Runner(home=app.home, settings=settings, store=app.store(settings, bp),
                     skip_access_checks=skip_access_checks)
     check_no_incomplete(runner.store, bp.stack)  # exit 4: the state may lie until recovered
-    prepared = prepare(runner, bp, "update", offline=offline)[0]
+    prepared = prepare(runner, bp, "update", offline=offline, only=only, exclude=exclude)[0]
     result = prepared.plan
     if out:
         try:
@@ -58,6 +72,8 @@ def plan(app: App, blueprint: str, offline: bool, fmt: str, out: str | None,
             raise InputError(f"{out}: cannot write: {exc.strerror or exc}") from None
     color = app.color and fmt == "table" and sys.stdout.isatty()
     click.echo(render_plan(result, fmt, color=color), nl=False)
+    if prepared.refused:  # shown, and the exit says it is forbidden
+        raise PlanRefused(refusal_message(prepared.refused), result)
     if prepared.problems:  # the plan is shown, and the exit says it would be refused
         raise InputError("the workspace would refuse this plan: " + "; ".join(prepared.problems))
 

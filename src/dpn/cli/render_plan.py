@@ -20,7 +20,13 @@ def _drift_text(change: Any) -> str:
     if getattr(change, "deleted_outside", False):
         return "deleted outside dpn"
     fields = getattr(change, "drift", ())
-    return f"changed outside dpn: {', '.join(fields)}" if fields else ""
+    ignored = getattr(change, "ignored", ())
+    if not fields:
+        return ""
+    text = f"changed outside dpn: {', '.join(fields)}"
+    if ignored:
+        text += f"; left alone: lifecycle.ignore_changes covers {', '.join(ignored)}"
+    return text
 
 
 def _rows(plan: Any) -> list[tuple[str, str, str, str, str]]:
@@ -28,6 +34,10 @@ def _rows(plan: Any) -> list[tuple[str, str, str, str, str]]:
     for c in plan.changes:
         action = _action(c)
         detail = ", ".join(c.diff_fields) if c.diff_fields else ""
+        moved_from = getattr(c, "moved_from", None)
+        if moved_from:
+            detail = f"moved from {moved_from}; {detail}" if detail else \
+                f"moved from {moved_from}"
         drift = _drift_text(c)
         if drift:
             detail = f"{detail} ({drift})" if detail else f"({drift})"
@@ -37,13 +47,44 @@ def _rows(plan: Any) -> list[tuple[str, str, str, str, str]]:
     return rows
 
 
+def _notes(plan: Any) -> list[str]:
+    """Lines under the summary: renamed keys and what --only/--exclude chose."""
+    out = []
+    moves = getattr(plan, "moved", ())
+    if moves:
+        out.append("Moved in the state (no platform call): "
+                   + ", ".join(f"{m.source} -> {m.target}" for m in moves) + ".")
+    sel = getattr(plan, "selection", None)
+    if sel is not None:
+        if sel.only:
+            out.append(f"Only: {', '.join(sel.only)}.")
+        if sel.pulled_in:
+            out.append("Pulled in (needed by the keys given): " + ", ".join(
+                f"{k} (for {', '.join(v)})" for k, v in sel.pulled_in.items()) + ".")
+        if sel.exclude:
+            out.append(f"Excluded: {', '.join(sel.exclude)}.")
+        if sel.left_out:
+            out.append("Left out with them (they need an excluded change): " + ", ".join(
+                f"{k} (needs {', '.join(v)})" for k, v in sel.left_out.items()) + ".")
+        if sel.skipped:
+            out.append(f"{sel.skipped} pending change(s) not in this run.")
+    return out
+
+
 def _drift_line(plan: Any) -> str | None:
     report = plan.drift_report() if hasattr(plan, "drift_report") else []
     if not report:
         return None
     changed = sum(1 for d in report if d["kind"] == "changed")
     deleted = len(report) - changed
-    return (f"Drift: {changed} resource(s) changed and {deleted} deleted outside dpn; "
+    left = sum(1 for d in report if d["kind"] == "changed"
+               and set(d["fields"]) <= set(d.get("ignored", ())))
+    if left == len(report):
+        return (f"Drift: {changed} resource(s) changed outside dpn, only in what "
+                "lifecycle.ignore_changes leaves alone; nothing to repair.")
+    tail = (f" ({left} of them only in what lifecycle.ignore_changes leaves alone)"
+            if left else "")
+    return (f"Drift: {changed} resource(s) changed{tail} and {deleted} deleted outside dpn; "
             "'dpn update' repairs it.")
 
 
@@ -61,6 +102,7 @@ def _plain(plan: Any) -> str:
              for r in [header, *rows]]
     lines.append("")
     lines.append(_summary_line(plan))
+    lines.extend(_notes(plan))
     drift = _drift_line(plan)
     if drift:
         lines.append(drift)
@@ -88,6 +130,8 @@ def _rich(plan: Any) -> str:
     console = Console(file=buf, force_terminal=True, color_system="standard", width=width)
     console.print(table)
     console.print(Text(_summary_line(plan)), highlight=False)
+    for note in _notes(plan):
+        console.print(Text(note), highlight=False)
     drift = _drift_line(plan)
     if drift:
         console.print(Text(drift, style="yellow"), highlight=False)
@@ -124,6 +168,7 @@ def _markdown(plan: Any) -> str:
     else:
         lines.append("No changes: the platforms match the blueprint.")
     lines += ["", _summary_line(plan)]
+    lines += [f"\n{note}" for note in _notes(plan)]
     drift = _drift_line(plan)
     if drift:
         lines += ["", f"**{drift}**"]

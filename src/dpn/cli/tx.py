@@ -8,7 +8,14 @@ from typing import Any
 
 import click
 
-from dpn.cli.common import App, handle_errors, pass_app, platform_options, resolve_settings
+from dpn.cli.common import (
+    App,
+    env_option,
+    handle_errors,
+    pass_app,
+    platform_options,
+    resolve_settings,
+)
 from dpn.errors import InputError, lease_hint
 from dpn.model import RESOURCE_TYPES, thaw
 
@@ -100,13 +107,14 @@ def recover(app: App, stack: str | None, tx: str | None, dry_run: bool, lock_tim
 @click.option("--type", "rtype", type=click.Choice(RESOURCE_TYPES), default=None,
               help="Read by name or id instead of by key.")
 @click.option("--blueprint", type=click.Path(dir_okay=False), default=None)
+@env_option("With --blueprint: the blueprint's environment NAME.")
 @click.option("--stack", default=None)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @platform_options
 @pass_app
 @handle_errors
-def read(app: App, ref: str, rtype: str | None, blueprint: str | None, stack: str | None,
-         fmt: str, settings: Any, sandbox: bool) -> None:
+def read(app: App, ref: str, rtype: str | None, blueprint: str | None, env: str | None,
+         stack: str | None, fmt: str, settings: Any, sandbox: bool) -> None:
     """A resource by key (with --blueprint or --stack) or by name or id (with --type)."""
     from dpn.providers import registry
 
@@ -117,12 +125,16 @@ def read(app: App, ref: str, rtype: str | None, blueprint: str | None, stack: st
         if blueprint:
             from dpn.blueprint import load
 
-            bp = load(blueprint)
+            bp = load(blueprint, env=env)
             stack, region = bp.stack, settings.aws_region or bp.metadata.region
         if not stack:
             raise InputError("read by key needs --blueprint or --stack (or --type to read "
                              "by name or id)")
         state = app.store(settings, bp).load_state(stack)
+        if bp is not None:
+            from dpn.moved import rename
+
+            state = rename(state, bp)[0]  # the keys the blueprint names
         if state is None or ref not in state.resources:
             raise InputError(f"{ref!r} is not a resource of stack {stack!r}")
         record = state.resources[ref]
