@@ -15,6 +15,7 @@ from dpn.cli import cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 LAKEHOUSE = str(EXAMPLES / "lakehouse.json")
+ENVIRONMENTS = str(EXAMPLES / "environments.json")
 
 
 @pytest.fixture
@@ -148,6 +149,8 @@ def test_plan_exit_codes(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args", [
     ["--help"], ["--version"], ["schema"], ["validate", LAKEHOUSE],
     ["plan", "--offline", LAKEHOUSE], ["plan", "--help"], ["validate", "/nonexistent.json"],
+    ["validate", ENVIRONMENTS], ["plan", "--offline", "--env", "prd", ENVIRONMENTS],
+    ["output", ENVIRONMENTS, "--env", "dev", "--format", "json"],
 ])
 def test_offline_paths_import_no_platform_sdk(args: list[str], tmp_path: Path) -> None:
     code = ("import sys\n"

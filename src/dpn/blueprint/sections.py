@@ -48,11 +48,25 @@ def lifecycle(key: str, rtype: str, res: Mapping[str, Any],
                            ignore_changes=tuple(ignored))
 
 
+def elsewhere(doc: Mapping[str, Any]) -> set[str]:
+    """The resource keys some environment's overrides name (a resource of the base that
+    an environment leaves out, or one that an environment adds)."""
+    envs = doc.get("environments")
+    out: set[str] = set()
+    for env in (envs.values() if isinstance(envs, dict) else ()):
+        if isinstance(env, dict) and isinstance(env.get("resources"), dict):
+            out.update(env["resources"])
+    if isinstance(doc.get("resources"), dict):
+        out.update(doc["resources"])
+    return out
+
+
 def moves(doc: Mapping[str, Any], kinds: Mapping[str, str],
           findings: list[Finding]) -> tuple[model.Move, ...]:
     """The ``moved`` entries: each ``from`` once and no longer a key of ``resources``;
     each ``to`` a key of ``resources`` or, for a key renamed again, the next ``from``;
-    no cycles."""
+    no cycles. An entry that ends at a resource this environment leaves out (another
+    environment has it) does not apply here."""
     raw = doc.get("moved")
     if not isinstance(raw, list):
         return ()
@@ -70,6 +84,8 @@ def moves(doc: Mapping[str, Any], kinds: Mapping[str, str],
                                                "a moved key leaves resources"))
         else:
             entries[source] = (i, model.Move(source, target))
+    others = elsewhere(doc)
+    kept: list[model.Move] = []
     for i, move in entries.values():
         chain = [move.source]
         target = move.target
@@ -79,24 +95,33 @@ def moves(doc: Mapping[str, Any], kinds: Mapping[str, str],
         if target in chain:
             findings.append((("moved", i), "moved entries form a cycle: "
                                            + " -> ".join([*chain, target])))
-        elif target not in kinds:
+        elif target not in kinds and target not in others:
             findings.append((("moved", i, "to"), f"'{target}' is not a key of resources"
                                                  f"{validation.suggest(target, kinds)}; a "
                                                  "resource that leaves the blueprint takes "
                                                  "its moved entries with it"))
-    return tuple(move for _, move in entries.values())
+        elif target in kinds:
+            kept.append(move)
+    return tuple(kept)
 
 
 def outputs(doc: Mapping[str, Any], kinds: Mapping[str, str],
             findings: list[Finding]) -> Mapping[str, str]:
     """The ``outputs``: every reference names a resource of the blueprint and one of its
-    attributes."""
+    attributes. An output of a resource this environment leaves out (another environment
+    has it) is not one of this environment's."""
     raw = doc.get("outputs")
     if not isinstance(raw, dict):
         return MappingProxyType({})
+    others = elsewhere(doc)
+    kept: dict[str, str] = {}
     for name, text in raw.items():
         where: Path = ("outputs", name)
         refs = REF.findall(text)
+        targets = {p[0] for p in map(parse, refs) if p is not None}
+        if any(t not in kinds and t in others for t in targets):
+            continue
+        kept[name] = text
         for inner in refs:
             parsed = parse(inner)
             if parsed is None:
@@ -113,4 +138,4 @@ def outputs(doc: Mapping[str, Any], kinds: Mapping[str, str],
                                         f"{', '.join(ATTRS[kinds[target]])})"))
         if text.count("${") != len(refs):
             findings.append((where, "unterminated reference: '${' without '}'"))
-    return MappingProxyType(dict(raw))
+    return MappingProxyType(kept)
