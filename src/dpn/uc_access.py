@@ -81,16 +81,18 @@ def _refusals(c: Any, after: Mapping[str, Any], locations: Mapping[str, str],
     if not path or model.UNKNOWN in path:
         return []
     covering = sorted((url, name) for name, url in locations.items() if covers(url, path))
-    if not covering:
-        return [f"{field_name} {path} lies under no external location (of the blueprint or "
-                "the workspace), so Unity Catalog refuses it: add a dbx.external_location "
-                "whose url covers it"]
+    out = [] if covering else [
+        f"{field_name} {path} lies under no external location (of the blueprint or the "
+        "workspace), so Unity Catalog refuses it: add a dbx.external_location whose url "
+        "covers it"]
     if c.type != model.TABLE:
-        return []
-    location = covering[-1][1]
-    needs = [(f"schema:{after.get('schema')}", EXPLICIT[0], f"schema {after.get('schema')}"),
-             (f"external_location:{location}", EXPLICIT[1], f"external location {location}")]
-    return [f"the principal applying ({_who(ws)}) lacks {privilege} on {what}, which Unity "
+        return out
+    needs = [(f"schema:{after.get('schema')}", EXPLICIT[0], f"schema {after.get('schema')}")]
+    if covering:
+        location = covering[-1][1]
+        needs.append((f"external_location:{location}", EXPLICIT[1],
+                      f"external location {location}"))
+    return out + [f"the principal applying ({_who(ws)}) lacks {privilege} on {what}, which Unity "
             "Catalog requires granted explicitly (ownership and ALL PRIVILEGES do not "
             f"include it): add a dbx.grants on it giving {_who(ws)} {privilege}"
             for securable, privilege, what in needs

@@ -135,6 +135,7 @@ def test_the_old_example_without_the_chain_is_refused_before_any_call(
     assert "orders_gold: storage_location s3://acme-dev-crash-raw-landing/gold/orders lies " \
            "under no external location" in plan.stderr
     assert "sales: the metastore has no root storage" in plan.stderr
+    assert "lacks EXTERNAL_USE_SCHEMA on schema dev_sales.gold" in plan.stderr
     refused = run(enforcing, tmp_path, "create", str(path), "--yes", **CHECKED)
     assert refused.returncode == 2 and "would refuse this plan" in refused.stderr
     mutations = [r for r in dbx.requests() + aws.requests()
