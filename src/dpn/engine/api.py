@@ -22,7 +22,7 @@ from dpn.engine.refresh import refresh_state
 from dpn.engine.retry import RetryPolicy
 from dpn.engine.store import LocalStore, Store
 from dpn.engine.transaction import Engine, Transaction
-from dpn.errors import InputError, PlanRefused, RecoveryNeeded
+from dpn.errors import InputError, PlanRefused, RecoveryNeeded, StateError
 from dpn.model import Blueprint, Move, StackState
 from dpn.providers.base import Provider
 from dpn.selection import Item, select
@@ -290,7 +290,10 @@ def recover_stack(runner: Runner, stack: str, *, region: str = "us-east-1",
         if tx is not None and not logs:
             raise InputError(f"no incomplete transaction {tx!r} in stack {stack!r}")
         out = []
-        state = runner.store.load_state(stack)
+        try:  # moved objects not yet retagged are the stack's by its record
+            state = runner.store.load_state(stack)
+        except StateError:
+            state = None  # recovery reports a damaged state where it needs it
         for log in logs:
             types = {o["type"] for o in log.begin.get("ops", [])}
             providers = owned_view(runner.build_providers(types, region), state, stack)
