@@ -117,7 +117,9 @@ class Ctx:
     def runner(self, home: Path) -> Any:
         from dpn.engine.api import Runner
 
-        return Runner(home=home, settings=self.sandbox.settings())
+        # as the ``dpn`` processes of the campaign (the suite's DPN_SKIP_ACCESS_CHECKS)
+        return Runner(home=home, settings=self.sandbox.settings(),
+                      skip_access_checks=os.environ.get("DPN_SKIP_ACCESS_CHECKS") == "1")
 
     def faults_hit(self) -> int:
         from dpn.sandbox.faults import FaultClient
