@@ -251,7 +251,7 @@ def diff(rtype: str, old: Mapping[str, Any], new: Mapping[str, Any], *,
     node = rules(rtype)
     want = canonical(rtype, new if asked is None else asked)
     a = _asked_only(canonical(rtype, old), want, node)
-    b = _asked_only(canonical(rtype, new), want, node)
+    b = _asked_only(want if asked is None else canonical(rtype, new), want, node)
     forcing = set(node.get("replace", ()))
     update: list[str] = []
     replace: list[str] = []
