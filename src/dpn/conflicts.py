@@ -13,7 +13,10 @@ and refuses the plan (exit 2) when one is held by an object the stack does not o
 - ``judge(stack, checks, found)``: errors for names held by an object that is not the
   stack's own under that key; warnings for cluster and job names, which the platform lets
   two objects share (dpn tells them apart by their tags). An object that carries the
-  stack's own tags for the key is no conflict: the create adopts it.
+  stack's own tags for the key is no conflict: the create adopts it. An object of a type
+  that carries no tags (``model.UNTAGGED``) always is: nothing says which stack made it.
+
+Settings of another object (``model.ATTACHED``: grants) take no name and are not checked.
 """
 
 from __future__ import annotations
@@ -56,9 +59,9 @@ def name_checks(plan: Plan, state: model.StackState | None) -> tuple[NameCheck, 
     A change whose scope is not known before apply (a parent field holding a value known
     only then) cannot be checked and is left out."""
     recorded = state.resources if state else {}
-    moving = [c for c in plan.changes if c.action is Action.CREATE or (
-        c.action is Action.REPLACE and c.key in recorded
-        and _moves(c.id, c.name, recorded[c.key]))]
+    moving = [c for c in plan.changes if c.type not in model.ATTACHED and (
+        c.action is Action.CREATE or (c.action is Action.REPLACE and c.key in recorded
+                                      and _moves(c.id, c.name, recorded[c.key])))]
     ids = {(c.type, str(c.id).lower()): c.key for c in moving if c.id}
     out = []
     for change in moving:
@@ -121,7 +124,7 @@ def judge(stack: str, checks: Sequence[NameCheck],
         held = found.get(check.key)
         if held is None or held.owned_by(stack, check.key) or _made_by_platform(check, held):
             continue
-        what = f"{check.type} {check.id or check.name!r} already exists, {_owner(held)}"
+        what = f"{check.type} {check.id or check.name!r} already exists{_owner(check, held)}"
         if check.type in SHARED_NAMES:
             warnings.append(f"{check.key}: {what}; the platform allows a second one, which "
                             "dpn tells apart by its dpn:stack and dpn:key tags")
@@ -130,12 +133,16 @@ def judge(stack: str, checks: Sequence[NameCheck],
     return Verdict(tuple(errors), tuple(warnings))
 
 
-def _owner(held: Observed) -> str:
+def _owner(check: NameCheck, held: Observed) -> str:
+    """Who holds the name, as the end of "... already exists"."""
+    if check.type in model.UNTAGGED:
+        return (" and can carry no tags, so nothing says which stack made it (import it, "
+                "or remove it)")
     owner = held.tags.get(model.STACK_TAG)
     if owner is None:
-        return "with no dpn:stack tag (not made by dpn, or by another account)"
+        return ", with no dpn:stack tag (not made by dpn, or by another account)"
     key = held.tags.get(model.KEY_TAG)
-    return f"owned by stack {owner!r}" + (f" (key {key!r})" if key else "")
+    return f", owned by stack {owner!r}" + (f" (key {key!r})" if key else "")
 
 
 def _made_by_platform(check: NameCheck, held: Observed) -> bool:
