@@ -1,10 +1,11 @@
 """Scale benchmark against the local sandbox, with latency injected on every request.
 
-    .venv/bin/python bench/bench_scale.py [--runs 3] [--write]
+    .venv/bin/python bench/bench_scale.py [--runs 3] [--units 250] [--write]
 
 The estate: 1,000 resources, 250 Glue databases with a table each and 250 Unity Catalog
-catalogs with a schema each. Fault rules add ``latency_ms`` to every request of both
-clouds (the AWS front and the Databricks emulator).
+catalogs with a schema each (``--units`` of each, fewer for a quick trial of the script).
+Fault rules add ``latency_ms`` to every request of both clouds (the AWS front and the
+Databricks emulator).
 
 1. Live plan (``dpn.engine.api.prepare``, what ``dpn plan`` runs) of the estate once it
    exists, at 50 ms per request: wall time (median of ``--runs``) and calls, against the
@@ -63,12 +64,13 @@ UNITS = 250           # databases (a table each) and catalogs (a schema each)
 LATENCY_MS = 50
 BACKEND_MS = 20
 BUCKET = "bench-dpn-scale"
+METASTORE_ROOT = "s3://bench-metastore/uc"
 
 
-def estate_doc(project: str) -> dict[str, Any]:
+def estate_doc(project: str, units: int) -> dict[str, Any]:
     """The estate's blueprint document."""
     res: dict[str, Any] = {}
-    for i in range(UNITS):
+    for i in range(units):
         res[f"db{i}"] = {"type": "aws.glue_database", "domain": f"d{i}", "layer": "raw"}
         res[f"t{i}"] = {"type": "aws.glue_table", "database": f"${{db{i}}}", "entity": "t",
                         "columns": [{"name": "id", "type": "bigint"}], "format": "parquet",
@@ -78,8 +80,8 @@ def estate_doc(project: str) -> dict[str, Any]:
     return {"version": 1, "metadata": {**META, "project": project}, "resources": res}
 
 
-def estate(project: str) -> Any:
-    return from_dict(estate_doc(project))
+def estate(project: str, units: int) -> Any:
+    return from_dict(estate_doc(project, units))
 
 
 @dataclass
@@ -93,8 +95,9 @@ class Applied:
 class Sandbox:
     """The sandbox, its two fronts, and the request counts of both clouds."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, units: int) -> None:
         self.home = home
+        self.units = units
         self.info = launcher.start(home / "sandbox-home")
         self.settings = self.info.settings()
         self.aws = FaultClient(self.info.aws_endpoint)
@@ -102,9 +105,12 @@ class Sandbox:
         self.runs = 0
 
     def reset(self, latency_ms: int = 0, backend_ms: int = 0) -> None:
-        """Empty platforms; latency on every request (the S3 backend's bucket first)."""
+        """Empty platforms, a metastore with root storage (so catalogs need none of their
+        own, as on most workspaces); latency on every request (the S3 backend's bucket
+        first)."""
         for front in (self.aws, self.dbx):
             front.reset()
+        self.dbx._call("POST", "/_dpn/config", {"metastore_root": METASTORE_ROOT})
         if backend_ms:
             self.aws.add(latency_ms=backend_ms, path=rf"^/{BUCKET}(/|$)")
         if latency_ms:
@@ -133,7 +139,7 @@ def live_plan(sb: Sandbox, runs: int) -> dict[str, Any]:
     """The estate created without latency, then planned live at 50 ms per request."""
     sb.reset()
     runner = sb.runner()
-    bp = estate("scale")
+    bp = estate("scale", sb.units)
     _, result = apply(runner, bp, "create")
     assert result.ok, result.error
     for front in (sb.aws, sb.dbx):
@@ -145,7 +151,7 @@ def live_plan(sb: Sandbox, runs: int) -> dict[str, Any]:
         began = time.perf_counter()
         plan = prepare(runner, bp, "update")[0].plan
         times.append(time.perf_counter() - began)
-        assert plan.summary()["no-op"] == 4 * UNITS, plan.summary()
+        assert plan.summary()["no-op"] == 4 * sb.units, plan.summary()
         ops = Counter(_operation(q) for q in sb.requests())
     command = _plan_command(sb, runner.home, bp)
     return {"seconds": statistics.median(times), "samples": times, "ops": ops,
@@ -161,7 +167,7 @@ def _operation(request: dict[str, Any]) -> str:
 def _plan_command(sb: Sandbox, home: Path, bp: Any) -> float:
     """``dpn plan`` of the same estate as a new process (imports, clients included)."""
     path = home / "estate.json"
-    path.write_text(json.dumps(estate_doc(bp.metadata.project)))
+    path.write_text(json.dumps(estate_doc(bp.metadata.project, sb.units)))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DATABRICKS_"))}
     env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                 "DATABRICKS_TOKEN": sb.settings.dbx_token or "", "NO_COLOR": "1"})
@@ -177,9 +183,9 @@ def fresh_plan(sb: Sandbox) -> dict[str, Any]:
     """The live plan of the estate before it exists: every name checked."""
     sb.reset(LATENCY_MS)
     began = time.perf_counter()
-    plan = prepare(sb.runner(), estate("fresh"), "create")[0].plan
+    plan = prepare(sb.runner(), estate("fresh", sb.units), "create")[0].plan
     seconds = time.perf_counter() - began
-    assert plan.summary()["create"] == 4 * UNITS
+    assert plan.summary()["create"] == 4 * sb.units
     return {"seconds": seconds, "calls": len(sb.requests())}
 
 
@@ -196,7 +202,7 @@ def apply_once(sb: Sandbox, parallelism: int, store: Store | None = None,
 
     runner = sb.runner(parallelism, store, events)
     began, wall = time.perf_counter(), time.time()
-    _, result = apply(runner, estate(f"p{sb.runs}"), "create")
+    _, result = apply(runner, estate(f"p{sb.runs}", sb.units), "create")
     seconds = time.perf_counter() - began
     assert result.ok, result.error
     return Applied(seconds, started[0] - wall, len(sb.requests(since=started[0])),
@@ -222,6 +228,7 @@ def offline(tmp: Path, runs: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--units", type=int, default=UNITS)
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     args = parser.parse_args()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -229,11 +236,12 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        sb = Sandbox(home)
+        sb = Sandbox(home, args.units)
         try:
             figures = {"plan": live_plan(sb, args.runs), "fresh": fresh_plan(sb),
                        "p1": apply_once(sb, 1), "p8": apply_once(sb, 8),
-                       "backends": backends(sb, args.runs), "offline": offline(home, 5)}
+                       "backends": backends(sb, args.runs), "offline": offline(home, 5),
+                       "units": args.units}
         finally:
             launcher.stop(home / "sandbox-home")
     body = report(figures, args.runs, load_before)
@@ -254,7 +262,7 @@ def expected_plan_calls(ops: Counter[str]) -> dict[str, int]:
 
 
 def report(f: dict[str, Any], runs: int, load_before: float) -> str:
-    plan, fresh, p1, p8 = f["plan"], f["fresh"], f["p1"], f["p8"]
+    plan, fresh, p1, p8, units = f["plan"], f["fresh"], f["p1"], f["p8"], f["units"]
     want = expected_plan_calls(plan["ops"])
     calls = sum(plan["ops"].values())
     apply_bound = 1.3 * p8.calls * LATENCY_MS / 1000 / 8 + p8.startup
@@ -262,11 +270,13 @@ def report(f: dict[str, Any], runs: int, load_before: float) -> str:
     s3 = statistics.median(a.seconds for a in f["backends"]["s3"])
     off = f["offline"]
     checks = [
-        (plan["seconds"] <= 4.0, "live plan of 1,000 resources at 50 ms per request <= 4 s"),
+        (plan["seconds"] <= 4.0,
+         f"live plan of {4 * units:,} resources at 50 ms per request <= 4 s"),
         (calls <= 1.1 * want["total"],
          "its calls <= 1.1 x (parents + pages + per-object reads)"),
         (p8.seconds <= apply_bound,
-         "apply of 1,000 at 50 ms, parallelism 8 <= 1.3 x calls x 50 ms / 8 + start-up"),
+         f"apply of {4 * units:,} at 50 ms, parallelism 8 <= 1.3 x calls x 50 ms / 8 + "
+         "start-up"),
         (s3 <= 1.25 * local, "the same apply on the S3 backend (20 ms per S3 request) <= "
                              "1.25 x the local backend"),
         (off["seconds"] <= 1.0, "offline plan of 10,000 resources <= 1 s"),
@@ -279,7 +289,7 @@ def report(f: dict[str, Any], runs: int, load_before: float) -> str:
                 f"{a.calls * LATENCY_MS / 1000 / a.parallelism:.2f} s)")
 
     rows = [
-        (f"live plan, {4 * UNITS:,} resources in state, 50 ms per request, "
+        (f"live plan, {4 * units:,} resources in state, 50 ms per request, "
          f"read parallelism {READ_PARALLELISM} (median of {runs})",
          f"**{plan['seconds']:.2f} s** ({', '.join(f'{s:.2f}' for s in plan['samples'])})",
          "<= 4 s"),
@@ -289,7 +299,7 @@ def report(f: dict[str, Any], runs: int, load_before: float) -> str:
          f"<= 1.1 x {want['total']} = {1.1 * want['total']:.0f}"),
         ("the same as a `dpn plan` command (a new process: imports and clients included)",
          f"{plan['command']:.2f} s", ""),
-        (f"live plan of the estate before it exists ({4 * UNITS:,} names checked)",
+        (f"live plan of the estate before it exists ({4 * units:,} names checked)",
          f"{fresh['seconds']:.2f} s, {fresh['calls']} calls", ""),
         ("apply (create the estate), 50 ms per request, `--parallelism 1`", applied(p1), ""),
         ("the same, `--parallelism 8`", f"**{applied(p8)}**", f"<= {apply_bound:.2f} s"),
@@ -304,8 +314,8 @@ def report(f: dict[str, Any], runs: int, load_before: float) -> str:
     verdicts = "\n".join(f"- {'pass' if ok else 'FAIL'}: {what}" for ok, what in checks)
     return f"""Measured by `bench/bench_scale.py` (one run; Python {platform.python_version()},
 {os.cpu_count()} CPUs shared with other work, load average {load_before:.1f} before and
-{os.getloadavg()[0]:.1f} after). The estate: {UNITS} Glue databases with a table each and
-{UNITS} Unity Catalog catalogs with a schema each; {LATENCY_MS} ms injected on every
+{os.getloadavg()[0]:.1f} after). The estate: {units} Glue databases with a table each and
+{units} Unity Catalog catalogs with a schema each; {LATENCY_MS} ms injected on every
 request of both clouds (`latency_ms` fault rules). Rows 1-8 time library calls in one warm
 process.
 

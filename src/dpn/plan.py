@@ -220,6 +220,14 @@ def blueprint_digest(blueprint: model.Blueprint) -> str:
     return h.hexdigest()[:32]
 
 
+def _as_dict(value: Any) -> dict[str, Any]:
+    """A frozen mapping for the JSON encoder, one level at a time (it encodes tuples as
+    lists itself), so the props are not copied whole first."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
 def _thaw(value: Any) -> Any:
     """Plain JSON data from frozen props (mappingproxies, tuples) or plain ones."""
     kind = type(value)
@@ -257,7 +265,9 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
     for batch in graph.batches({k: r.depends_on for k, r in desired.items()}):
         for key in batch:
             res = desired[key]
-            after = canonical(res.type, resolve(res.props, lookup))
+            # props without references (no dependencies) need no resolving copy
+            after = canonical(res.type, resolve(res.props, lookup) if res.depends_on
+                              else res.props)
             static = static_attrs(res.type, res.name, after, region)
             if res.full_name != res.name:
                 warnings.append(f"{key}: name '{res.full_name}' is longer than {res.type} "

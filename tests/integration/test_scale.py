@@ -56,7 +56,8 @@ def estate() -> Any:
 def built(sandbox: Any, home: Path) -> tuple[StackState, dict[str, Any]]:
     """The estate applied; its state and providers."""
     bp = estate()
-    _, result = apply(Runner(home=home, settings=sandbox.settings()), bp, "create")
+    runner = Runner(home=home, settings=sandbox.settings(), skip_access_checks=True)
+    _, result = apply(runner, bp, "create")
     assert result.ok, result.error
     state = LocalStore(home).load_state(bp.stack)
     assert state is not None

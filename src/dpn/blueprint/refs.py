@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from dpn.model import UNKNOWN
@@ -58,7 +59,10 @@ def references(value: Any) -> list[tuple[str, str]]:
 
 def resolve(value: Any, lookup: Lookup) -> Any:
     """A copy of ``value`` (plain dicts and lists) with references replaced."""
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is dict or kind is MappingProxyType:  # the common cases first: a plan's hot path
+        return {k: resolve(v, lookup) for k, v in value.items()}
+    if kind is str or isinstance(value, str):
         if "${" not in value:
             return value
 

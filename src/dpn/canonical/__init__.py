@@ -45,10 +45,11 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 from dpn.canonical import policy
-from dpn.model import NAMING_INPUTS, thaw
+from dpn.model import NAMING_INPUTS
 
 
 @dataclass(frozen=True)
@@ -141,12 +142,22 @@ TRANSFORMS: Mapping[str, Callable[[Any], Any]] = {
 
 # -- canonical form ------------------------------------------------------------------------
 
-def _prune(value: Any) -> Any:
-    if isinstance(value, dict):
-        pruned = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in pruned.items() if v not in _EMPTY}
-    if isinstance(value, list):
-        return [_prune(v) for v in value]
+def _plain(value: Any) -> Any:
+    """``value`` as plain JSON data (mappings as dicts, sequences as lists) without empty
+    values at any depth: one pass, since a plan puts every resource through it."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return value
+    if kind is dict or kind is MappingProxyType or (
+            kind is not list and kind is not tuple and isinstance(value, Mapping)):
+        out = {}
+        for k, v in value.items():
+            v = _plain(v)
+            if v not in _EMPTY:
+                out[k] = v
+        return out
+    if kind is list or kind is tuple:
+        return [_plain(v) for v in value]
     return value
 
 
@@ -182,7 +193,7 @@ def _node(value: dict[str, Any], node: Mapping[str, Any]) -> dict[str, Any]:
             out[name] = out[name].rstrip("/")
     for name, fn in node.get("transform", {}).items():
         if name in out:
-            out[name] = TRANSFORMS[fn](out[name])
+            out[name] = _plain(TRANSFORMS[fn](out[name]))
     for name, sub in node.get("fields", {}).items():
         if isinstance(out.get(name), dict):
             out[name] = _node(out[name], sub)
@@ -198,14 +209,16 @@ def _node(value: dict[str, Any], node: Mapping[str, Any]) -> dict[str, Any]:
     for name, default in node.get("defaults", {}).items():
         if out.get(name) in _EMPTY and not any(
                 out.get(w) not in _EMPTY for w, lo in node.get("exclusive", ()) if lo == name):
-            out[name] = thaw(default)
-    return {k: v for k, v in _prune(out).items() if v not in _EMPTY}
+            out[name] = _plain(default)
+    # every value is plain and pruned by now (``value`` was, and what replaced a part of
+    # it went through ``_plain`` or ``_node``): only emptied fields are left to drop
+    return {k: v for k, v in out.items() if v not in _EMPTY}
 
 
 def canonical(rtype: str, props: Mapping[str, Any]) -> dict[str, Any]:
     """The canonical form of ``props`` (frozen or plain) for ``rtype``: idempotent, and
     equal for two configurations the service treats as the same."""
-    return _node(_prune(thaw(dict(props))), rules(rtype))
+    return _node(_plain(props), rules(rtype))
 
 
 def _asked_only(value: Any, want: Any, node: Mapping[str, Any]) -> Any:
