@@ -45,7 +45,7 @@ from typing import Any
 from dpn import followups, graph, lifecycle, model, moved
 from dpn.blueprint.attrs import static_attrs
 from dpn.blueprint.refs import resolve
-from dpn.canonical import canonical, diff, effects
+from dpn.canonical import canonical, diff, diff_forms, effects
 from dpn.errors import InputError
 from dpn.providers.base import Observed
 from dpn.selection import Selection
@@ -314,8 +314,10 @@ def _compare(blueprint: model.Blueprint, res: model.Resource, old: model.Resourc
              attrs: dict[str, dict[str, str]], moved_from: str | None) -> Change:
     """The change of a resource the state records: update, replace or no-op."""
     key = res.key
-    drifted = _drift(res.type, old, seen, after)
-    before = canonical(res.type, seen.props if seen is not None else old.props)
+    recorded_form = canonical(res.type, old.props)
+    before = canonical(res.type, seen.props) if seen is not None else recorded_form
+    drifted = (diff_forms(res.type, recorded_form, before, after).fields
+               if seen is not None else ())
     paths = res.lifecycle.ignore_changes
     ignored = lifecycle.ignored_drift(res.type, old.props, seen.props, after, paths,
                                       drifted) if seen is not None else ()

@@ -261,10 +261,18 @@ def diff(rtype: str, old: Mapping[str, Any], new: Mapping[str, Any], *,
     field that ``asked`` leaves out and keys the platform adds (``platform_keys``) are not
     compared.
     """
-    node = rules(rtype)
     want = canonical(rtype, new if asked is None else asked)
-    a = _asked_only(canonical(rtype, old), want, node)
-    b = _asked_only(want if asked is None else canonical(rtype, new), want, node)
+    return diff_forms(rtype, canonical(rtype, old),
+                      want if asked is None else canonical(rtype, new), want)
+
+
+def diff_forms(rtype: str, old: Mapping[str, Any], new: Mapping[str, Any],
+               asked: Mapping[str, Any]) -> Diff:
+    """``diff`` of three canonical forms (a planner that has them already spares putting
+    each through ``canonical`` again)."""
+    node = rules(rtype)
+    a = _asked_only(old, asked, node)
+    b = _asked_only(new, asked, node)
     forcing = set(node.get("replace", ()))
     update: list[str] = []
     replace: list[str] = []
