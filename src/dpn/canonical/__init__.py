@@ -178,7 +178,7 @@ def _merged(node: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]
 
 def _node(value: dict[str, Any], node: Mapping[str, Any]) -> dict[str, Any]:
     node = resolved(node)
-    out = {k: v for k, v in value.items() if v not in _EMPTY}
+    out = dict(value)  # plain and pruned already (``canonical`` and this recursion see to it)
     for name, extra in node.get("when_present", {}).items():
         if name in out:
             node = _merged(node, extra)
@@ -203,12 +203,13 @@ def _node(value: dict[str, Any], node: Mapping[str, Any]) -> dict[str, Any]:
     for name, key in node.get("sort_by", {}).items():
         if isinstance(out.get(name), list) and all(isinstance(i, dict) for i in out[name]):
             out[name] = sorted(out[name], key=functools.partial(_sort_key, key))
-    for winner, loser in node.get("exclusive", ()):
+    exclusive = node.get("exclusive", ())
+    for winner, loser in exclusive:
         if out.get(winner) not in _EMPTY:
             out.pop(loser, None)
     for name, default in node.get("defaults", {}).items():
-        if out.get(name) in _EMPTY and not any(
-                out.get(w) not in _EMPTY for w, lo in node.get("exclusive", ()) if lo == name):
+        if out.get(name) in _EMPTY and not (exclusive and any(
+                out.get(w) not in _EMPTY for w, lo in exclusive if lo == name)):
             out[name] = _plain(default)
     # every value is plain and pruned by now (``value`` was, and what replaced a part of
     # it went through ``_plain`` or ``_node``): only emptied fields are left to drop
