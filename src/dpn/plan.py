@@ -45,7 +45,7 @@ from typing import Any
 from dpn import followups, graph, lifecycle, model, moved
 from dpn.blueprint.attrs import static_attrs
 from dpn.blueprint.refs import resolve
-from dpn.canonical import canonical, diff, effects
+from dpn.canonical import canonical, diff, diff_forms, effects
 from dpn.errors import InputError
 from dpn.providers.base import Observed
 from dpn.selection import Selection
@@ -81,10 +81,13 @@ class Change:
     moved_from: str | None = None    # the key the state recorded it under (``moved``)
     ignored: tuple[str, ...] = ()    # drifted fields left alone (lifecycle.ignore_changes)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, copy: bool = True) -> dict[str, Any]:
+        """JSON-ready data; ``copy=False`` leaves ``before`` and ``after`` as they are
+        (frozen parts included), for an encoder that takes those (``Plan.to_json_text``)."""
+        props = _thaw if copy else _same
         out = {"key": self.key, "type": self.type, "name": self.name,
                "action": self.action.value, "depends_on": list(self.depends_on),
-               "before": _thaw(self.before), "after": _thaw(self.after)}
+               "before": props(self.before), "after": props(self.after)}
         if self.drift or self.deleted_outside:
             out["drift"] = {"fields": list(self.drift), "deleted": self.deleted_outside}
             if self.ignored:
@@ -161,9 +164,14 @@ class Plan:
     def to_json(self) -> dict[str, Any]:
         """The plan as JSON-ready data in the stable shape of SPEC section 5 (``moved``
         and ``selection`` only when there are any)."""
-        out = {"stack": self.stack, "changes": [c.to_json() for c in self.changes],
-               "summary": self.summary(), "warnings": list(self.warnings),
-               "drift": self.drift_report(), "serial": self.serial, "digest": self.digest}
+        return {"stack": self.stack, "changes": [c.to_json() for c in self.changes],
+                **self._rest()}
+
+    def _rest(self) -> dict[str, Any]:
+        """``to_json()`` without its stack and changes."""
+        out: dict[str, Any] = {"summary": self.summary(), "warnings": list(self.warnings),
+                               "drift": self.drift_report(), "serial": self.serial,
+                               "digest": self.digest}
         if self.moved:
             out["moved"] = [m.to_json() for m in self.moved]
         if self.selection is not None:
@@ -187,15 +195,17 @@ class Plan:
                              f" {exc})") from None
 
     def to_json_text(self) -> str:
-        """``to_json()`` as text: one change per line (the C encoder keeps it fast)."""
-        data = self.to_json()
+        """``to_json()`` as text: one change per line (the C encoder keeps it fast, and
+        takes the changes' frozen props as they are)."""
         dumps = json.dumps
-        changes = ",\n    ".join(dumps(c) for c in data["changes"])
+        encode = json.JSONEncoder(default=_as_dict).encode
+        changes = ",\n    ".join(encode(c.to_json(copy=False)) for c in self.changes)
         if changes:
             changes = f"\n    {changes}\n  "
+        data = self._rest()
         extra = "".join(f',\n  "{k}": {dumps(data[k])}' for k in ("moved", "selection")
                         if k in data)
-        return (f'{{\n  "stack": {dumps(data["stack"])},\n'
+        return (f'{{\n  "stack": {dumps(self.stack)},\n'
                 f'  "changes": [{changes}],\n'
                 f'  "summary": {dumps(data["summary"])},\n'
                 f'  "warnings": {dumps(data["warnings"])},\n'
@@ -208,21 +218,39 @@ def blueprint_digest(blueprint: model.Blueprint) -> str:
     """A fingerprint of what the blueprint asks for: stack, keys, types, names, props and
     dependencies (not the file's layout)."""
     h = hashlib.sha256(blueprint.stack.encode())
-    dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                             default=_thaw).encode
-    for key, res in blueprint.resources.items():
-        item = [key, res.type, res.name, _thaw(res.props), list(res.depends_on)]
-        if not res.lifecycle.empty:
-            item.append([res.lifecycle.prevent_destroy, list(res.lifecycle.ignore_changes)])
-        h.update(dumps(item).encode())
+    dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+    h.update("".join(dumps(_digest_item(key, res)) for key, res in blueprint.resources.items())
+             .encode())
     if blueprint.moved:
         h.update(dumps([m.to_json() for m in blueprint.moved]).encode())
     return h.hexdigest()[:32]
 
 
+def _digest_item(key: str, res: model.Resource) -> list[Any]:
+    """What the digest takes of one resource, as plain data."""
+    item = [key, res.type, res.name, _thaw(res.props), list(res.depends_on)]
+    if not res.lifecycle.empty:
+        item.append([res.lifecycle.prevent_destroy, list(res.lifecycle.ignore_changes)])
+    return item
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    """A frozen mapping for the JSON encoder, one level at a time (it encodes tuples as
+    lists itself)."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
 def _thaw(value: Any) -> Any:
     """Plain JSON data from frozen props (mappingproxies, tuples) or plain ones."""
     kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return value
     if kind is MappingProxyType or kind is dict:
         return {k: _thaw(v) for k, v in value.items()}
     if kind is tuple or kind is list:
@@ -257,7 +285,9 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
     for batch in graph.batches({k: r.depends_on for k, r in desired.items()}):
         for key in batch:
             res = desired[key]
-            after = canonical(res.type, resolve(res.props, lookup))
+            # props without references (no dependencies) need no resolving copy
+            after = canonical(res.type, resolve(res.props, lookup) if res.depends_on
+                              else res.props)
             static = static_attrs(res.type, res.name, after, region)
             if res.full_name != res.name:
                 warnings.append(f"{key}: name '{res.full_name}' is longer than {res.type} "
@@ -304,8 +334,10 @@ def _compare(blueprint: model.Blueprint, res: model.Resource, old: model.Resourc
              attrs: dict[str, dict[str, str]], moved_from: str | None) -> Change:
     """The change of a resource the state records: update, replace or no-op."""
     key = res.key
-    drifted = _drift(res.type, old, seen, after)
-    before = canonical(res.type, seen.props if seen is not None else old.props)
+    recorded_form = canonical(res.type, old.props)
+    before = canonical(res.type, seen.props) if seen is not None else recorded_form
+    drifted = (diff_forms(res.type, recorded_form, before, after).fields
+               if seen is not None else ())
     paths = res.lifecycle.ignore_changes
     ignored = lifecycle.ignored_drift(res.type, old.props, seen.props, after, paths,
                                       drifted) if seen is not None else ()

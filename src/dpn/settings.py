@@ -19,6 +19,8 @@ class PlatformSettings:
     dbx_token: str | None = None
     dbx_profile: str | None = None
     refresh_cache: bool = False  # drop cached workspace facts (Spark versions, node types)
+    # reads in flight at once in a refresh (None: DPN_READ_PARALLELISM, else 16)
+    read_parallelism: int | None = None
 
     def __repr__(self) -> str:  # never show the token
         token = "***" if self.dbx_token else None

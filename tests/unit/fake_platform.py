@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dpn.errors import AlreadyExists, InvalidRequest, NotEmpty, Transient
 from dpn.model import TAG_FIELD, freeze, thaw
-from dpn.providers.base import Observed, Provider, Spec
+from dpn.providers.base import SERIAL, Fanout, Observed, Provider, Spec
 
 
 class FakePlatform:
@@ -70,6 +70,11 @@ class FakeProvider(Provider):
         if err is not None:
             raise err
         return self._named(spec)
+
+    def find_many(self, specs: Sequence[Spec], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        """A listing: the plan's name check, apart from ``find``'s injected failures."""
+        return {s.key: self._named(s) for s in specs}
 
     def _named(self, spec: Spec) -> Observed | None:
         for (rtype, id_), obj in list(self.p.objects.items()):

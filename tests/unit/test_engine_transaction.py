@@ -72,9 +72,10 @@ def test_create_commits_resolves_references_and_writes_state(runner, platform):
     log = read_wal(list_logs(runner.home, STACK)[0])
     kinds = [r["record"] for r in log.records]
     assert kinds[0] == "begin" and "commit" in kinds and kinds[-1] == "end"
-    # one fsync per operation (its intent), plus begin, commit and end
+    # at most one fsync per operation (its intent; intents written together share one),
+    # plus begin, commit and end
     assert len(log.records) == 2 * 3 + 3
-    assert result.fsyncs == 3 + 3
+    assert 3 + 2 <= result.fsyncs <= 3 + 3
 
 
 def test_second_create_is_a_no_op(runner, platform):

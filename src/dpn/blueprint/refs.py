@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from dpn.model import UNKNOWN
@@ -58,7 +59,14 @@ def references(value: Any) -> list[tuple[str, str]]:
 
 def resolve(value: Any, lookup: Lookup) -> Any:
     """A copy of ``value`` (plain dicts and lists) with references replaced."""
-    if isinstance(value, str):
+    kind = type(value)  # the common cases first, by type: a plan's hot path
+    if kind is dict or kind is MappingProxyType:
+        return {k: resolve(v, lookup) for k, v in value.items()}
+    if kind is tuple or kind is list:
+        return [resolve(v, lookup) for v in value]
+    if kind is int or kind is bool or kind is float or value is None:
+        return value
+    if kind is str or isinstance(value, str):
         if "${" not in value:
             return value
 

@@ -45,10 +45,11 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 from dpn.canonical import policy
-from dpn.model import NAMING_INPUTS, thaw
+from dpn.model import NAMING_INPUTS
 
 
 @dataclass(frozen=True)
@@ -141,12 +142,22 @@ TRANSFORMS: Mapping[str, Callable[[Any], Any]] = {
 
 # -- canonical form ------------------------------------------------------------------------
 
-def _prune(value: Any) -> Any:
-    if isinstance(value, dict):
-        pruned = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in pruned.items() if v not in _EMPTY}
-    if isinstance(value, list):
-        return [_prune(v) for v in value]
+def _plain(value: Any) -> Any:
+    """``value`` as plain JSON data (mappings as dicts, sequences as lists) without empty
+    values at any depth: one pass, since a plan puts every resource through it."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return value
+    if kind is dict or kind is MappingProxyType or (
+            kind is not list and kind is not tuple and isinstance(value, Mapping)):
+        out = {}
+        for k, v in value.items():
+            v = _plain(v)
+            if v not in _EMPTY:
+                out[k] = v
+        return out
+    if kind is list or kind is tuple:
+        return [_plain(v) for v in value]
     return value
 
 
@@ -167,7 +178,7 @@ def _merged(node: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]
 
 def _node(value: dict[str, Any], node: Mapping[str, Any]) -> dict[str, Any]:
     node = resolved(node)
-    out = {k: v for k, v in value.items() if v not in _EMPTY}
+    out = dict(value)  # plain and pruned already (``canonical`` and this recursion see to it)
     for name, extra in node.get("when_present", {}).items():
         if name in out:
             node = _merged(node, extra)
@@ -182,7 +193,7 @@ def _node(value: dict[str, Any], node: Mapping[str, Any]) -> dict[str, Any]:
             out[name] = out[name].rstrip("/")
     for name, fn in node.get("transform", {}).items():
         if name in out:
-            out[name] = TRANSFORMS[fn](out[name])
+            out[name] = _plain(TRANSFORMS[fn](out[name]))
     for name, sub in node.get("fields", {}).items():
         if isinstance(out.get(name), dict):
             out[name] = _node(out[name], sub)
@@ -192,20 +203,23 @@ def _node(value: dict[str, Any], node: Mapping[str, Any]) -> dict[str, Any]:
     for name, key in node.get("sort_by", {}).items():
         if isinstance(out.get(name), list) and all(isinstance(i, dict) for i in out[name]):
             out[name] = sorted(out[name], key=functools.partial(_sort_key, key))
-    for winner, loser in node.get("exclusive", ()):
+    exclusive = node.get("exclusive", ())
+    for winner, loser in exclusive:
         if out.get(winner) not in _EMPTY:
             out.pop(loser, None)
     for name, default in node.get("defaults", {}).items():
-        if out.get(name) in _EMPTY and not any(
-                out.get(w) not in _EMPTY for w, lo in node.get("exclusive", ()) if lo == name):
-            out[name] = thaw(default)
-    return {k: v for k, v in _prune(out).items() if v not in _EMPTY}
+        if out.get(name) in _EMPTY and not (exclusive and any(
+                out.get(w) not in _EMPTY for w, lo in exclusive if lo == name)):
+            out[name] = _plain(default)
+    # every value is plain and pruned by now (``value`` was, and what replaced a part of
+    # it went through ``_plain`` or ``_node``): only emptied fields are left to drop
+    return {k: v for k, v in out.items() if v not in _EMPTY}
 
 
 def canonical(rtype: str, props: Mapping[str, Any]) -> dict[str, Any]:
     """The canonical form of ``props`` (frozen or plain) for ``rtype``: idempotent, and
     equal for two configurations the service treats as the same."""
-    return _node(_prune(thaw(dict(props))), rules(rtype))
+    return _node(_plain(props), rules(rtype))
 
 
 def _asked_only(value: Any, want: Any, node: Mapping[str, Any]) -> Any:
@@ -248,10 +262,18 @@ def diff(rtype: str, old: Mapping[str, Any], new: Mapping[str, Any], *,
     field that ``asked`` leaves out and keys the platform adds (``platform_keys``) are not
     compared.
     """
-    node = rules(rtype)
     want = canonical(rtype, new if asked is None else asked)
-    a = _asked_only(canonical(rtype, old), want, node)
-    b = _asked_only(canonical(rtype, new), want, node)
+    return diff_forms(rtype, canonical(rtype, old),
+                      want if asked is None else canonical(rtype, new), want)
+
+
+def diff_forms(rtype: str, old: Mapping[str, Any], new: Mapping[str, Any],
+               asked: Mapping[str, Any]) -> Diff:
+    """``diff`` of three canonical forms (a planner that has them already spares putting
+    each through ``canonical`` again)."""
+    node = rules(rtype)
+    a = _asked_only(old, asked, node)
+    b = _asked_only(new, asked, node)
     forcing = set(node.get("replace", ()))
     update: list[str] = []
     replace: list[str] = []

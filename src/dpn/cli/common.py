@@ -106,6 +106,10 @@ def platform_options(func: F) -> F:
                      help="Fetch the workspace's Spark versions and node types afresh."),
         click.option("--sandbox", is_flag=True, 
                      help="Use (and if needed start) the local sandbox."),
+        click.option("--read-parallelism", type=click.IntRange(1, 64),
+                     envvar="DPN_READ_PARALLELISM", default=None, show_default="16",
+                     help="Platform reads in flight at once while reading the live state "
+                          "and checking names (both clouds share them)."),
     ]
 
     @functools.wraps(func)
@@ -118,6 +122,7 @@ def platform_options(func: F) -> F:
             dbx_token=kwargs.pop("dbx_token"),
             dbx_profile=kwargs.pop("dbx_profile"),
             refresh_cache=kwargs.pop("refresh_cache"),
+            read_parallelism=kwargs.pop("read_parallelism"),
         )
         return func(*args, settings=settings, **kwargs)
 
@@ -137,7 +142,8 @@ def resolve_settings(app: App, settings: PlatformSettings, sandbox: bool) -> Pla
     from dpn.sandbox.launcher import ensure
 
     return dataclasses.replace(ensure(app.home).settings(),
-                               refresh_cache=settings.refresh_cache)
+                               refresh_cache=settings.refresh_cache,
+                               read_parallelism=settings.read_parallelism)
 
 
 def env_option(help: str = "The blueprint's environment NAME (its overrides, its own "

@@ -5,6 +5,7 @@ Nothing here prints; progress goes to ``events``, questions to ``confirm``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -17,8 +18,9 @@ from dpn.engine.checks import check_access, preflight
 from dpn.engine.events import EventSink, ignore
 from dpn.engine.moves import joined, owned_view, write_moves
 from dpn.engine.ops import ApplyResult, Operation, Outcome
+from dpn.engine.pool import CallPool, read_parallelism
 from dpn.engine.recover import Recovery, recover
-from dpn.engine.refresh import refresh_state
+from dpn.engine.refresh import probe_names, refresh_state
 from dpn.engine.retry import RetryPolicy
 from dpn.engine.store import LocalStore, Store
 from dpn.engine.transaction import Engine, Transaction
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from dpn.plan import Plan
 
 ProviderFactory = Callable[[Iterable[str]], dict[str, Provider]]
+SHOWN = 10  # taken names spelled out in a plan error; the rest are counted
 
 
 @dataclass
@@ -63,9 +66,18 @@ class Runner:
         return registry.build(self.settings, region=region, home=self.home, types=types)
 
     def engine(self, providers: dict[str, Provider]) -> Engine:
+        """An engine whose calls in flight are bounded by ``parallelism`` (reads included:
+        ``find``, read-backs), running twice as many operations: one waiting for its WAL
+        record to be durable (an S3 round trip on the S3 backend) holds no call slot, so
+        the others' calls fill it."""
         return Engine(home=self.home, providers=providers, events=self.events,
-                      parallelism=self.parallelism, retry=self.retry, cancel=self.cancel,
-                      store=self.store)
+                      parallelism=2 * self.parallelism, retry=self.retry, cancel=self.cancel,
+                      store=self.store, calls=CallPool(self.parallelism))
+
+    def read_pool(self) -> CallPool:
+        """The one bound of a plan's reads, both clouds together (``--read-parallelism``),
+        retried by the runner's policy."""
+        return CallPool(read_parallelism(self.settings.read_parallelism), self.retry)
 
 
 def check_no_incomplete(store: Store | Path, stack: str) -> None:
@@ -148,14 +160,17 @@ def prepare(runner: Runner, blueprint: Blueprint, mode: str, *, offline: bool = 
         plan = selected(plan, state, mode, only, exclude)
     if plan is not None and lifecycle.refusals(plan.changes, blueprint.resources, {}):
         offline = True  # a delete that is refused anyway needs no read
-    if not offline:
-        providers = runner.build_providers(types, blueprint.metadata.region)
-        check_access(providers)
-        live = refresh_state(state, providers)
-    if plan is None:
-        plan = make_plan(blueprint, base, live)
-        if only or exclude:
-            plan = selected(plan, state, mode, only, exclude)
+    with contextlib.nullcontext() if offline else runner.read_pool() as pool:
+        if pool is not None:
+            providers = runner.build_providers(types, blueprint.metadata.region)
+            check_access(providers, pool)
+            live = refresh_state(state, providers, pool)
+        if plan is None:
+            plan = make_plan(blueprint, base, live)
+            if only or exclude:
+                plan = selected(plan, state, mode, only, exclude)
+            if pool is not None:
+                plan = _names_checked(plan, state, providers, pool)
     problems: list[str] = []
     if providers and mode != "delete":
         problems = preflight(plan, blueprint, state, providers,
@@ -200,6 +215,26 @@ def selected(plan: Plan, state: StackState | None, mode: str, only: Sequence[str
     chosen = set(keys)
     return dataclasses.replace(plan, changes=tuple(c for c in plan.changes if c.key in chosen),
                                selection=choice)
+
+
+def _names_checked(plan: Plan, state: StackState | None, providers: dict[str, Provider],
+                   pool: CallPool) -> Plan:
+    """``plan`` once every name it creates was read free or the stack's own (SPEC section
+    13), with warnings for shared cluster and job names; ``InputError`` (exit 2, before
+    any change) naming each object that holds one and its owner."""
+    from dpn.conflicts import judge, name_checks, read_names
+
+    checks = name_checks(plan, state)
+    verdict = judge(plan.stack, checks, read_names(checks, probe_names(plan, providers,
+                                                                        pool)))
+    if verdict.errors:
+        shown = "; ".join(verdict.errors[:SHOWN])
+        more = len(verdict.errors) - SHOWN
+        raise InputError("names this plan would create are already taken on the platform "
+                         f"(nothing was changed): {shown}"
+                         + (f"; and {more} more" if more > 0 else "")
+                         + "; rename these resources, or remove or import the objects")
+    return dataclasses.replace(plan, warnings=tuple(plan.warnings) + verdict.warnings)
 
 
 def apply(runner: Runner, blueprint: Blueprint, mode: str, *, only: Sequence[str] = (),

@@ -7,12 +7,13 @@ provider that implements ``ChecksChanges``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, Protocol, runtime_checkable
 
 from dpn.blueprint.refs import resolve
 from dpn.errors import InvalidRequest, NotFound
 from dpn.model import Blueprint, StackState, freeze
-from dpn.providers.base import Provider, Spec
+from dpn.providers.base import SERIAL, Fanout, Provider, Spec
 
 
 @runtime_checkable
@@ -31,18 +32,22 @@ class ChecksChanges(Protocol):
     def check_changes(self, changes: Sequence[Any]) -> list[str]: ...
 
 
-def check_access(providers: Mapping[str, Provider]) -> None:
-    """One cheap read per credential scope (S3, Glue, the Databricks workspace), so refused
-    credentials stop the command (exit 5) before anything changes."""
-    seen: set[str] = set()
+def check_access(providers: Mapping[str, Provider], fan: Fanout = SERIAL) -> None:
+    """One cheap read per credential scope (S3, Glue, the Databricks workspace), the
+    scopes in parallel through ``fan``, so refused credentials stop the command (exit 5)
+    before anything changes."""
+    scopes: dict[str, Provider] = {}
     for provider in providers.values():
-        scope = provider.access_scope
-        if scope and scope not in seen:
-            seen.add(scope)
-            try:
-                provider.check_access()
-            except (NotFound, InvalidRequest):
-                pass  # the probe itself is not offered there: the real calls will tell
+        if provider.access_scope:
+            scopes.setdefault(provider.access_scope, provider)
+    fan.map([partial(_probe, p) for p in scopes.values()])
+
+
+def _probe(provider: Provider) -> None:
+    try:
+        provider.check_access()
+    except (NotFound, InvalidRequest):
+        pass  # the probe itself is not offered there: the real calls will tell
 
 
 def preflight(plan: Any, blueprint: Blueprint, state: StackState | None,

@@ -25,7 +25,7 @@ from dpn.engine.store import Store
 from dpn.engine.wal import Rec
 from dpn.model import KEY_TAG, STACK_TAG, Move, StackState
 from dpn.moved import recorded_key
-from dpn.providers.base import Observed, Provider, Spec
+from dpn.providers.base import SERIAL, Fanout, Observed, Provider, Spec
 
 
 def write_moves(store: Store, stack: str, base: StackState, renamed: StackState,
@@ -84,11 +84,16 @@ class _MovedOwnership(Provider):
     def read(self, id: str) -> Observed | None:
         return self._seen(self.inner.read(id))
 
-    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
-        return {i: self._seen(o) for i, o in self.inner.read_many(ids).items()}
+    def read_many(self, ids: Sequence[str], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        return {i: self._seen(o) for i, o in self.inner.read_many(ids, fan).items()}
 
     def find(self, spec: Spec) -> Observed | None:
         return self._seen(self.inner.find(spec))
+
+    def find_many(self, specs: Sequence[Spec], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        return {k: self._seen(o) for k, o in self.inner.find_many(specs, fan).items()}
 
     def create(self, spec: Spec) -> Observed:
         return self.inner.create(spec)

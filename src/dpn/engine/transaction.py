@@ -33,6 +33,7 @@ from dpn.engine.events import (
     ignore,
 )
 from dpn.engine.ops import ApplyResult, Operation, OpResult, Outcome, idempotency_token, new_tx_id
+from dpn.engine.pool import CallPool
 from dpn.engine.retry import RetryPolicy
 from dpn.engine.scheduler import reverse_edges, run_graph
 from dpn.engine.store import LocalStore, Store, WalSink
@@ -71,10 +72,12 @@ class Engine:
     parallelism: int = 8
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     cancel: threading.Event = field(default_factory=threading.Event)
+    calls: CallPool = field(default=None)  # type: ignore[assignment]  # default: parallelism
 
     def __post_init__(self) -> None:
         if self.store is None:
             self.store = LocalStore(self.home)
+        self.calls = self.calls or CallPool(self.parallelism)
 
     def provider(self, rtype: str) -> Provider:
         return self.providers[rtype]
@@ -82,7 +85,7 @@ class Engine:
     def call(self, key: str, action: str, fn: Callable[[], Any]) -> Any:
         def on_retry(attempt: int, delay: float, exc: Exception) -> None:
             self.events(OpRetry(key, action, attempt, delay, str(exc)))
-        return self.retry.call(fn, on_retry)
+        return self.retry.call(lambda: self.calls.run(fn), on_retry)
 
 
 class Transaction:

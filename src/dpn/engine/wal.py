@@ -95,8 +95,11 @@ def encode_record(seq: int, rtype: Rec, fields: Mapping[str, Any]) -> bytes:
 
 
 class WalWriter:
-    """Appends records to one transaction's log. Thread-safe; one fsync per announcing
-    record (outcome records ride on the next one)."""
+    """Appends records to one transaction's log. Thread-safe, group-committed: an
+    announcing record returns once an fsync that started after its write has ended, and
+    records written while an fsync is in flight share the next one, so parallel
+    operations do not queue behind each other's fsyncs; outcome records ride on the next
+    fsync."""
 
     def __init__(self, path: Path, *, start_seq: int = 0) -> None:
         self.path = path
@@ -106,20 +109,39 @@ class WalWriter:
         if created:
             fsync_dir(path.parent)
         self._seq = start_seq
-        self._lock = threading.Lock()
+        self._synced = start_seq   # every record up to here is on disk
+        self._syncing = False      # an fsync is in flight
+        self._cond = threading.Condition()
         self._crash = CrashHook()
         self.fsyncs = 0
 
     def append(self, rtype: Rec, **fields: Any) -> int:
-        with self._lock:
-            line = encode_record(self._seq + 1, rtype, fields)
-            self._seq += 1
-            os.write(self._fd, line)
+        with self._cond:
+            seq = self._seq + 1
+            os.write(self._fd, encode_record(seq, rtype, fields))
+            self._seq = seq
             if rtype not in OUTCOMES:
+                self._sync_through(seq)
+            self._crash.after(seq)
+        return seq
+
+    def _sync_through(self, seq: int) -> None:
+        """Return once record ``seq`` is on disk (the caller holds ``_cond``): lead an
+        fsync of everything written so far, or wait for the one in flight."""
+        while self._synced < seq:
+            if self._syncing:
+                self._cond.wait()
+                continue
+            self._syncing, written = True, self._seq
+            self._cond.release()
+            try:
                 os.fsync(self._fd)
-                self.fsyncs += 1
-            self._crash.after(self._seq)
-            return self._seq
+            finally:
+                self._cond.acquire()
+                self._syncing = False
+                self._cond.notify_all()
+            self._synced = max(self._synced, written)
+            self.fsyncs += 1
 
     def close(self) -> None:
         os.close(self._fd)

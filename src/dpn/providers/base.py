@@ -8,11 +8,39 @@ A provider manages one resource type. Every method either returns normally or ra
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
 from dpn.model import KEY_TAG, STACK_TAG, TAG_FIELD
+
+T = TypeVar("T")
+
+
+class Fanout(Protocol):
+    """How a bulk read runs its calls: the engine passes its bounded pool
+    (``dpn.engine.pool.CallPool``), shared by every type and both clouds; ``SERIAL`` runs
+    them one after another. Only reads go through it: they are safe to retry."""
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """``fn()`` (one call, or a listing's pages) in a slot of the bound."""
+        ...
+
+    def map(self, fns: Sequence[Callable[[], T]]) -> list[T]:
+        """Every ``fn()`` through ``call``, in parallel where it can; results in order."""
+        ...
+
+
+class _Serial:
+    def call(self, fn: Callable[[], T]) -> T:
+        return fn()
+
+    def map(self, fns: Sequence[Callable[[], T]]) -> list[T]:
+        return [fn() for fn in fns]
+
+
+SERIAL: Fanout = _Serial()
 
 
 @dataclass(frozen=True)
@@ -95,14 +123,26 @@ class Provider(ABC):
     def read(self, id: str) -> Observed | None:
         """The object with this physical id, or None if it does not exist."""
 
-    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
-        """Bulk ``read``; implementations list per parent or per page where the API can."""
-        return {i: self.read(i) for i in ids}
+    def read_many(self, ids: Sequence[str], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        """Bulk ``read``, its calls through ``fan``; implementations list per parent or per
+        page where the API can, and read one object at a time only what no listing
+        shows."""
+        found = fan.map([partial(self.read, i) for i in ids])
+        return dict(zip(ids, found, strict=True))
 
     @abstractmethod
     def find(self, spec: Spec) -> Observed | None:
         """The existing object this spec would create (same name and scope; clusters also
         by ``spec.token``), whoever owns it, or None. Used to resolve unknown outcomes."""
+
+    def find_many(self, specs: Sequence[Spec], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        """``find`` for each spec, by ``spec.key``, its calls through ``fan``: what a live
+        plan reads to check that the names it will create are free. Implementations list
+        per parent where the API can; ``find`` is the per-object fallback."""
+        found = fan.map([partial(self.find, s) for s in specs])
+        return {s.key: f for s, f in zip(specs, found, strict=True)}
 
     @abstractmethod
     def create(self, spec: Spec) -> Observed:

@@ -4,7 +4,8 @@ Props: ``description``, ``location_uri``, ``parameters`` (user parameters), ``ta
 resource tags on the database ARN). Physical id: the database name.
 
 Calls: ``read`` = GetDatabase + GetTags; ``read_many`` of more than 2 = GetDatabases pages
-+ one GetTags per existing database asked for (Glue has no bulk tag read). ``update`` =
++ one GetTags per existing database asked for (Glue has no bulk tag read), in parallel;
+``find_many`` of more than 2 = the same, GetTags only for the names already taken. ``update`` =
 GetDatabase + GetTags, then UpdateDatabase only when description, location or parameters
 differ in canonical form (UpdateDatabase replaces the whole database, so the DatabaseInput
 sent is the live one with dpn's fields set: CreateTableDefaultPermissions, TargetDatabase
@@ -14,6 +15,7 @@ and FederatedDatabase survive), TagResource / UntagResource only for the tags th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -23,7 +25,7 @@ from dpn.errors import NotEmpty, NotFound
 from dpn.model import GLUE_DATABASE, KEY_TAG, STACK_TAG
 from dpn.providers.aws.common import GlueProvider, as_input, compact, failed_create, str_map
 from dpn.providers.aws.errors import PLATFORM, aws_errors
-from dpn.providers.base import Observed, Spec
+from dpn.providers.base import SERIAL, Fanout, Observed, Spec
 
 BATCH_DELETE = 100  # BatchDeleteTable's limit
 
@@ -86,27 +88,45 @@ class GlueDatabaseProvider(GlueProvider):
 
     def read(self, id: str) -> Observed | None:
         db = self._get(id)
-        if db is None:
-            return None
-        try:
-            return self._observe(db)
-        except NotFound:
-            return None
+        return None if db is None else self._observe_or_none(db)
 
-    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
+    def read_many(self, ids: Sequence[str], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
         if len(ids) <= 2:
-            return {i: self.read(i) for i in ids}
-        wanted = set(ids)
-        found: dict[str, Observed | None] = dict.fromkeys(ids)
+            return super().read_many(ids, fan)
+        return self._listed(ids, fan)
+
+    def find_many(self, specs: Sequence[Spec], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        """GetDatabases pages, then GetTags only for the names that exist (a name that is
+        taken needs its owner)."""
+        if len(specs) <= 2:
+            return super().find_many(specs, fan)
+        found = self._listed([s.name for s in specs], fan)
+        return {s.key: found[s.name] for s in specs}
+
+    def _listed(self, names: Sequence[str], fan: Fanout) -> dict[str, Observed | None]:
+        """``names`` through one GetDatabases listing (all pages), then one GetTags per
+        existing database asked for, in parallel: Glue has no bulk tag read."""
+        listing = fan.call(self._all_databases)
+        present = [n for n in dict.fromkeys(names) if n in listing]
+        seen = fan.map([partial(self._observe_or_none, listing[n]) for n in present])
+        found = dict(zip(present, seen, strict=True))
+        return {n: found.get(n) for n in names}
+
+    def _all_databases(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
         with aws_errors("GetDatabases", "*"):
             for page in self._glue.get_paginator("get_databases").paginate():
                 for db in page.get("DatabaseList", []):
-                    if db.get("Name") in wanted:
-                        try:
-                            found[db["Name"]] = self._observe(db)
-                        except NotFound:
-                            found[db["Name"]] = None
-        return found
+                    out[str(db["Name"])] = db
+        return out
+
+    def _observe_or_none(self, db: Mapping[str, Any]) -> Observed | None:
+        try:
+            return self._observe(db)
+        except NotFound:  # dropped between the listing and its tags
+            return None
 
     def find(self, spec: Spec) -> Observed | None:
         return self.read(spec.name)

@@ -7,14 +7,16 @@ metadata tags plus user parameters), ``storage_parameters``, ``description``. Ph
 
 Calls: ``read`` = GetTable; ``read_many`` = per database, GetTables pages when more than 2
 of its tables are asked for (GetTable each otherwise): refreshing N tables spread over D
-databases costs about D x pages calls, not N. ``update`` = GetTable, then UpdateTable
-only when the canonical forms differ; UpdateTable replaces the whole table, so the
-``TableInput`` sent is the live one with dpn's fields set (``formats.table_input``).
+databases costs about D x pages calls, not N, the databases read in parallel;
+``find_many`` is ``read_many`` of the ids the specs would have. ``update`` = GetTable, then
+UpdateTable only when the canonical forms differ; UpdateTable replaces the whole table, so
+the ``TableInput`` sent is the live one with dpn's fields set (``formats.table_input``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -25,7 +27,7 @@ from dpn.model import GLUE_TABLE, KEY_TAG, STACK_TAG
 from dpn.providers.aws.common import GlueProvider, as_input, failed_create, str_map
 from dpn.providers.aws.errors import PLATFORM, aws_errors
 from dpn.providers.aws.formats import table_input, table_props
-from dpn.providers.base import Observed, Spec
+from dpn.providers.base import SERIAL, Fanout, Observed, Spec
 
 
 def split_id(id: str) -> tuple[str, str]:
@@ -75,31 +77,52 @@ class GlueTableProvider(GlueProvider):
         table = self._get(id)
         return None if table is None else self._observe(table)
 
-    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
+    def read_many(self, ids: Sequence[str], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        """Per database, in parallel across databases: GetTables pages when more than 2 of
+        its tables are asked for, GetTable each otherwise."""
         by_db: dict[str, list[str]] = {}
         for i in ids:
             by_db.setdefault(split_id(i)[0], []).append(i)
-        found: dict[str, Observed | None] = dict.fromkeys(ids)
+        tasks: list[Callable[[], Mapping[str, Observed | None]]] = []
         for database, wanted in by_db.items():
-            if len(wanted) <= 2:
-                for i in wanted:
-                    found[i] = self.read(i)
-                continue
-            names = {split_id(i)[1] for i in wanted}
-            try:
-                with aws_errors("GetTables", database):
-                    for page in self._glue.get_paginator("get_tables").paginate(
-                            DatabaseName=database):
-                        for table in page.get("TableList", []):
-                            if table.get("Name") in names:
-                                table.setdefault("DatabaseName", database)
-                                found[f"{database}.{table['Name']}"] = self._observe(table)
-            except NotFound:  # the database is gone, and its tables with it
-                continue
+            if len(wanted) > 2:
+                tasks.append(partial(self._listed, database, wanted))
+            else:
+                tasks += [partial(self._one, i) for i in wanted]
+        found: dict[str, Observed | None] = dict.fromkeys(ids)
+        for part in fan.map(tasks):
+            found.update(part)
+        return found
+
+    def _one(self, id: str) -> dict[str, Observed | None]:
+        return {id: self.read(id)}
+
+    def _listed(self, database: str, ids: Sequence[str]) -> dict[str, Observed | None]:
+        """The tables ``ids`` of ``database`` from its GetTables pages (None: absent)."""
+        names = {split_id(i)[1] for i in ids}
+        found: dict[str, Observed | None] = dict.fromkeys(ids)
+        try:
+            with aws_errors("GetTables", database):
+                for page in self._glue.get_paginator("get_tables").paginate(
+                        DatabaseName=database):
+                    for table in page.get("TableList", []):
+                        if table.get("Name") in names:
+                            table.setdefault("DatabaseName", database)
+                            found[f"{database}.{table['Name']}"] = self._observe(table)
+        except NotFound:  # the database is gone, and its tables with it
+            pass
         return found
 
     def find(self, spec: Spec) -> Observed | None:
         return self.read(f"{spec.props['database']}.{spec.name}")
+
+    def find_many(self, specs: Sequence[Spec], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        """``read_many`` of the tables' ids: one GetTables listing per database."""
+        ids = {s.key: f"{s.props['database']}.{s.name}" for s in specs}
+        found = self.read_many(list(dict.fromkeys(ids.values())), fan)
+        return {key: found[id_] for key, id_ in ids.items()}
 
     def create(self, spec: Spec) -> Observed:
         database = str(spec.props["database"])

@@ -9,13 +9,14 @@ controls is ``ObjectWriter``), ``lifecycle_rules`` (see ``dpn.providers.aws.life
 
 Calls: ``read`` = HeadBucket + 6 detail calls (versioning, encryption, public access block,
 tagging, ownership controls, lifecycle); ``read_many`` of n >= 2 buckets = ListBuckets
-pages + 6 per existing bucket. ``update`` compares the canonical forms field by field and
-calls only what differs.
+pages + 6 per existing bucket (buckets in parallel); ``find_many`` = ``find`` per bucket.
+``update`` compares the canonical forms field by field and calls only what differs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -26,7 +27,7 @@ from dpn.model import S3_BUCKET
 from dpn.providers.aws.common import compact, failed_create, str_map
 from dpn.providers.aws.errors import NOT_FOUND, PLATFORM, aws_errors, error_code
 from dpn.providers.aws.lifecycle import rules_in, rules_out
-from dpn.providers.base import Observed, Provider, Spec
+from dpn.providers.base import SERIAL, Fanout, Observed, Provider, Spec
 
 NO_ENCRYPTION = "ServerSideEncryptionConfigurationNotFoundError"
 NO_PAB = "NoSuchPublicAccessBlockConfiguration"
@@ -155,19 +156,31 @@ class S3BucketProvider(Provider):
             return None
         return self._detail(id)
 
-    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
-        """ListBuckets (paginated) once, then 4 detail calls per existing bucket."""
+    def read_many(self, ids: Sequence[str], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        """ListBuckets (paginated) once, then the 6 detail calls of each existing bucket
+        asked for, buckets in parallel through ``fan``: S3 has no listing of bucket
+        configurations."""
         if len(ids) < 2:
-            return {i: self.read(i) for i in ids}
+            return super().read_many(ids, fan)
+        names = fan.call(self._bucket_names)
+        present = [i for i in ids if i in names]
+        found = dict(zip(present, fan.map([partial(self._detail, i) for i in present]),
+                         strict=True))
+        return {i: found.get(i) for i in ids}
+
+    def _bucket_names(self) -> set[str]:
         names: set[str] = set()
         with aws_errors("ListBuckets", "*"):
             for page in self._s3.get_paginator("list_buckets").paginate():
                 names.update(b["Name"] for b in page.get("Buckets", []))
-        return {i: (self._detail(i) if i in names else None) for i in ids}
+        return names
 
     def find(self, spec: Spec) -> Observed | None:
         """The bucket with the spec's name. A bucket that exists but answers 403 belongs to
-        another account: it is returned without tags (so it is never ``owned_by`` us)."""
+        another account: it is returned without tags (so it is never ``owned_by`` us).
+        ``find_many`` is this per name (HeadBucket): bucket names are global, and no
+        listing shows another account's buckets."""
         name = spec.name
         with aws_errors("HeadBucket", name):
             try:

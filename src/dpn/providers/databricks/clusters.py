@@ -19,7 +19,7 @@ from typing import Any
 
 from dpn.errors import InvalidRequest, NotFound, ProviderError, Transient
 from dpn.model import CLUSTER, NAMING_INPUTS, freeze, thaw
-from dpn.providers.base import Observed, Spec
+from dpn.providers.base import SERIAL, Fanout, Observed, Spec
 from dpn.providers.databricks.catalog_cache import CatalogCache
 from dpn.providers.databricks.client import ClientOptions
 from dpn.providers.databricks.common import DatabricksProvider, ownership_matches, read_or_none
@@ -137,34 +137,52 @@ class ClusterProvider(DatabricksProvider):
         return read_or_none(f"cluster {id}",
                             lambda: cluster_observed(self.client.clusters.get(id).as_dict()))
 
-    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
+    def read_many(self, ids: Sequence[str], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
         """One paged ``clusters.list`` for all of them (stopping once all are found), then
-        ``clusters.get`` for those the list lacks: a cluster terminated more than 30 days
-        ago drops out of the list while ``get`` still answers for 60 (databricks-sdk
-        ``ClustersAPI.list`` and ``get`` docstrings), so absent from the list is not gone."""
+        ``clusters.get`` for those the list lacks, in parallel: a cluster terminated more
+        than 30 days ago drops out of the list while ``get`` still answers for 60
+        (databricks-sdk ``ClustersAPI.list`` and ``get`` docstrings), so absent from the
+        list is not gone."""
         if not ids:
             return {}
         wanted = set(ids)
-        found: dict[str, Observed | None] = {}
+        found: dict[str, Observed | None] = dict(fan.call(lambda: self._listed(wanted)))
+        missing = sorted(wanted - set(found))
+        found.update(zip(missing, fan.map([functools.partial(self.read, i) for i in missing]),
+                         strict=True))
+        return {i: found.get(i) for i in ids}
+
+    def _listed(self, wanted: set[str]) -> dict[str, Observed]:
+        found: dict[str, Observed] = {}
         with edge("list", "clusters"):
             for c in self.client.clusters.list():
                 if c.cluster_id in wanted:
                     found[str(c.cluster_id)] = cluster_observed(c.as_dict())
                     if len(found) == len(wanted):
                         break
-        for i in wanted - set(found):
-            found[i] = self.read(i)
-        return {i: found.get(i) for i in ids}
+        return found
 
     def find(self, spec: Spec) -> Observed | None:
         """The cluster named ``spec.name`` with the spec's ownership tags, else the first
         one with that name, else None."""
-        with edge("find", f"cluster {spec.name!r}"):
-            named = [cluster_observed(c.as_dict()) for c in self.client.clusters.list()
-                     if c.cluster_name == spec.name]
-        owned = [c for c in named if ownership_matches(spec, c.tags)]
-        candidates = owned or named
-        return candidates[0] if candidates else None
+        return _pick(spec, self._named({spec.name}).get(spec.name, []))
+
+    def find_many(self, specs: Sequence[Spec], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        """One ``clusters.list`` for every name."""
+        named = fan.call(lambda: self._named({s.name for s in specs}))
+        return {s.key: _pick(s, named.get(s.name, [])) for s in specs}
+
+    def _named(self, names: set[str]) -> dict[str, list[Observed]]:
+        """The clusters with these names, by name (names are not unique)."""
+        out: dict[str, list[Observed]] = {}
+        what = f"cluster {next(iter(names))!r}" if len(names) == 1 else "clusters"
+        with edge("find", what):
+            for c in self.client.clusters.list():
+                if c.cluster_name in names:
+                    out.setdefault(str(c.cluster_name), []).append(cluster_observed(c.as_dict()))
+        return out
 
     def create(self, spec: Spec) -> Observed:
         what = f"cluster {spec.name!r}"
@@ -253,3 +271,11 @@ class ClusterProvider(DatabricksProvider):
                 self.client.clusters.permanent_delete(id)
         except NotFound:
             return
+
+
+def _pick(spec: Spec, named: list[Observed]) -> Observed | None:
+    """Of the clusters named like ``spec``: the one with its ownership tags, else the
+    first, else None."""
+    owned = [c for c in named if ownership_matches(spec, c.tags)]
+    candidates = owned or named
+    return candidates[0] if candidates else None

@@ -24,7 +24,7 @@ from typing import Any
 from dpn.canonical import diff
 from dpn.errors import InvalidRequest, NotFound, ProviderError
 from dpn.model import JOB, NAMING_INPUTS, freeze, thaw
-from dpn.providers.base import Observed, Spec
+from dpn.providers.base import SERIAL, Fanout, Observed, Spec
 from dpn.providers.databricks.common import DatabricksProvider, ownership_matches, read_or_none
 from dpn.providers.databricks.errors import PLATFORM, edge, outcome_unknown
 
@@ -99,11 +99,15 @@ class JobProvider(DatabricksProvider):
         return read_or_none(f"job {id}",
                             lambda: job_observed(self.client.jobs.get(job_id).as_dict()))
 
-    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
+    def read_many(self, ids: Sequence[str], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
         """One paged ``jobs.list(expand_tasks=True)`` for all of them."""
         if not ids:
             return {}
-        wanted = set(ids)
+        found = fan.call(lambda: self._listed(set(ids)))
+        return {i: found.get(i) for i in ids}
+
+    def _listed(self, wanted: set[str]) -> dict[str, Observed]:
         found: dict[str, Observed] = {}
         with edge("list", "jobs"):
             for job in self.client.jobs.list(expand_tasks=True, limit=100):
@@ -111,7 +115,7 @@ class JobProvider(DatabricksProvider):
                     found[str(job.job_id)] = job_observed(job.as_dict())
                     if len(found) == len(wanted):
                         break
-        return {i: found.get(i) for i in ids}
+        return found
 
     def find(self, spec: Spec) -> Observed | None:
         """The job named ``spec.name`` carrying the spec's ownership tags; if none does, the
@@ -119,11 +123,25 @@ class JobProvider(DatabricksProvider):
         with edge("find", f"job {spec.name!r}"):
             matches = [job_observed(j.as_dict()) for j in self.client.jobs.list(
                 name=spec.name, expand_tasks=True, limit=100)]
-        matches = [m for m in matches if m.name == spec.name] or matches
-        owned = [m for m in matches if ownership_matches(spec, m.tags)]
-        if owned:
-            return min(owned, key=lambda m: int(m.id))
-        return matches[0] if matches else None
+        return _pick(spec, [m for m in matches if m.name == spec.name] or matches)
+
+    def find_many(self, specs: Sequence[Spec], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        """One paged ``jobs.list`` (names and tags, without tasks) for every name: a job's
+        name is only told apart from another's by its tags, which the listing carries."""
+        if len(specs) <= 1:
+            return super().find_many(specs, fan)
+        named = fan.call(lambda: self._named({s.name for s in specs}))
+        return {s.key: _pick(s, named.get(s.name, [])) for s in specs}
+
+    def _named(self, names: set[str]) -> dict[str, list[Observed]]:
+        out: dict[str, list[Observed]] = {}
+        with edge("list", "jobs"):
+            for job in self.client.jobs.list(limit=100):
+                obs = job_observed(job.as_dict())
+                if obs.name in names:
+                    out.setdefault(obs.name, []).append(obs)
+        return out
 
     def create(self, spec: Spec) -> Observed:
         """Look first: a job with this name and our ownership tags is adopted (and reset to
@@ -194,3 +212,12 @@ def _job_id(id: str) -> int:
     except ValueError as exc:
         raise InvalidRequest(f"databricks: {id!r} is not a job id", platform=PLATFORM,
                              code="INVALID_JOB_ID") from exc
+
+
+def _pick(spec: Spec, matches: list[Observed]) -> Observed | None:
+    """Of the jobs named like ``spec``: the oldest with its ownership tags, else the
+    first, else None."""
+    owned = [m for m in matches if ownership_matches(spec, m.tags)]
+    if owned:
+        return min(owned, key=lambda m: int(m.id))
+    return matches[0] if matches else None

@@ -27,7 +27,7 @@ from typing import Any
 from dpn.canonical import diff
 from dpn.errors import NotFound
 from dpn.model import EXTERNAL_LOCATION, STORAGE_CREDENTIAL, freeze, thaw
-from dpn.providers.base import Observed, Spec
+from dpn.providers.base import SERIAL, Fanout, Observed, Spec
 from dpn.providers.databricks.common import (
     DatabricksProvider,
     as_dict,
@@ -85,12 +85,22 @@ class _NamedSecurable(DatabricksProvider):
         return read_or_none(f"{self.noun} {id!r}",
                             lambda: self._observed(as_dict(self._api().get(id))))
 
-    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
+    def read_many(self, ids: Sequence[str], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
         if len(ids) <= 1:
-            return {i: self.read(i) for i in ids}
-        with edge("list", f"{self.noun}s"):
-            found = {o.id: o for o in (self._observed(as_dict(i)) for i in self._api().list())}
+            return super().read_many(ids, fan)
+        found = fan.call(self._all)
         return {i: found.get(i) for i in ids}
+
+    def _all(self) -> dict[str, Observed]:
+        with edge("list", f"{self.noun}s"):
+            return {o.id: o for o in (self._observed(as_dict(i)) for i in self._api().list())}
+
+    def find_many(self, specs: Sequence[Spec], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        """``read_many`` of the names: one paged list for more than one."""
+        found = self.read_many([str(self.physical_id(s)) for s in specs], fan)
+        return {s.key: found[str(self.physical_id(s))] for s in specs}
 
     def _create(self, spec: Spec, post: Callable[[], Any]) -> Observed:
         name = str(self.physical_id(spec))

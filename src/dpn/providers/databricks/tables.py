@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from dpn.errors import AlreadyExists, InvalidRequest, NotFound, ProviderError
 from dpn.model import TABLE, freeze, thaw
-from dpn.providers.base import Observed, Spec
+from dpn.providers.base import SERIAL, Fanout, Observed, Spec
 from dpn.providers.databricks.common import (
     DatabricksProvider,
     drop_none,
@@ -133,19 +134,48 @@ class TableProvider(DatabricksProvider):
         return read_or_none(f"table {id!r}",
                             lambda: table_observed(_as_dict(self.client.tables.get(id))))
 
-    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
-        """One paginated ``tables.list`` per parent schema."""
+    def read_many(self, ids: Sequence[str], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        """One paginated ``tables.list`` per parent schema, schemas in parallel."""
+        parents = sorted({i.rsplit(".", 1)[0] for i in ids})
         found: dict[str, Observed] = {}
-        for parent in sorted({i.rsplit(".", 1)[0] for i in ids}):
-            catalog, _, schema = parent.partition(".")
-            try:
-                with edge("list tables of", f"schema {parent!r}"):
-                    for t in self.client.tables.list(catalog, schema):
-                        obs = table_observed(_as_dict(t))
-                        found[obs.id] = obs
-            except NotFound:
-                continue
+        for part in fan.map([partial(self._of_schema, p) for p in parents]):
+            found.update(part)
         return {i: found.get(i) for i in ids}
+
+    def _of_schema(self, parent: str) -> dict[str, Observed]:
+        """The tables of schema ``parent`` (``catalog.schema``) by full name."""
+        catalog, _, schema = parent.partition(".")
+        try:
+            with edge("list tables of", f"schema {parent!r}"):
+                listed = [table_observed(_as_dict(t))
+                          for t in self.client.tables.list(catalog, schema)]
+        except NotFound:
+            return {}
+        return {obs.id: obs for obs in listed}
+
+    def find_many(self, specs: Sequence[Spec], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        """One paginated ``tables.list_summaries`` per catalog (names only, every schema
+        at once), then ``read`` of the names already taken, for their owner."""
+        ids = {s.key: str(self.physical_id(s)) for s in specs}
+        catalogs = sorted({i.split(".", 1)[0] for i in ids.values()})
+        taken: set[str] = set()
+        for names in fan.map([partial(self._summaries, c) for c in catalogs]):
+            taken |= names
+        present = [i for i in dict.fromkeys(ids.values()) if i in taken]
+        found = dict(zip(present, fan.map([partial(self.read, i) for i in present]),
+                         strict=True))
+        return {key: found.get(id_) for key, id_ in ids.items()}
+
+    def _summaries(self, catalog: str) -> set[str]:
+        """The full names of the tables in ``catalog`` (none if it is gone)."""
+        try:
+            with edge("list table summaries of", f"catalog {catalog!r}"):
+                return {str(t.full_name).lower()
+                        for t in self.client.tables.list_summaries(catalog) if t.full_name}
+        except NotFound:
+            return set()
 
     def create(self, spec: Spec) -> Observed:
         full = str(self.physical_id(spec))

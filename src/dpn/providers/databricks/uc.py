@@ -15,11 +15,12 @@ read again: absent a moment before and now present with our ownership tags, it i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from dpn.errors import AlreadyExists, NotEmpty, NotFound, ProviderError
 from dpn.model import CATALOG, SCHEMA, STACK_TAG, freeze, thaw
-from dpn.providers.base import Observed, Spec
+from dpn.providers.base import SERIAL, Fanout, Observed, Spec
 from dpn.providers.databricks.common import (
     DatabricksProvider,
     drop_none,
@@ -88,15 +89,26 @@ class CatalogProvider(DatabricksProvider):
         return read_or_none(f"catalog {id!r}",
                             lambda: catalog_observed(_dict(self.client.catalogs.get(id))))
 
-    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
+    def read_many(self, ids: Sequence[str], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        """One paginated ``catalogs.list``."""
         if not ids:
             return {}
-        with edge("list", "catalogs"):
-            found = {c.name: catalog_observed(_dict(c)) for c in self.client.catalogs.list()}
+        found = fan.call(self._all)
         return {i: found.get(i) for i in ids}
+
+    def _all(self) -> dict[str, Observed]:
+        with edge("list", "catalogs"):
+            return {str(c.name): catalog_observed(_dict(c)) for c in self.client.catalogs.list()}
 
     def find(self, spec: Spec) -> Observed | None:
         return self.read(spec.name.lower())
+
+    def find_many(self, specs: Sequence[Spec], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        """The same one listing, by name."""
+        found = self.read_many([s.name.lower() for s in specs], fan)
+        return {s.key: found[s.name.lower()] for s in specs}
 
     def create(self, spec: Spec) -> Observed:
         """POST the catalog (a duplicate answers ``CATALOG_ALREADY_EXISTS``, which the
@@ -179,18 +191,30 @@ class SchemaProvider(DatabricksProvider):
         return read_or_none(f"schema {id!r}",
                             lambda: schema_observed(_dict(self.client.schemas.get(id))))
 
-    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
-        """One paginated ``schemas.list`` per parent catalog."""
+    def read_many(self, ids: Sequence[str], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        """One paginated ``schemas.list`` per parent catalog, catalogs in parallel."""
+        catalogs = sorted({i.split(".", 1)[0] for i in ids})
         found: dict[str, Observed] = {}
-        for catalog in sorted({i.split(".", 1)[0] for i in ids}):
-            try:
-                with edge("list schemas of", f"catalog {catalog!r}"):
-                    for s in self.client.schemas.list(catalog):
-                        obs = schema_observed(_dict(s))
-                        found[obs.id] = obs
-            except NotFound:
-                continue
+        for part in fan.map([partial(self._of_catalog, c) for c in catalogs]):
+            found.update(part)
         return {i: found.get(i) for i in ids}
+
+    def _of_catalog(self, catalog: str) -> dict[str, Observed]:
+        """The schemas of ``catalog`` by full name (none if it is gone)."""
+        try:
+            with edge("list schemas of", f"catalog {catalog!r}"):
+                listed = [schema_observed(_dict(s)) for s in self.client.schemas.list(catalog)]
+        except NotFound:
+            return {}
+        return {obs.id: obs for obs in listed}
+
+    def find_many(self, specs: Sequence[Spec], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        """``read_many`` of the ids the specs would have: one listing per catalog."""
+        ids = {s.key: str(self.physical_id(s)) for s in specs}
+        found = self.read_many(list(dict.fromkeys(ids.values())), fan)
+        return {key: found[id_] for key, id_ in ids.items()}
 
     def create(self, spec: Spec) -> Observed:
         full = str(self.physical_id(spec))

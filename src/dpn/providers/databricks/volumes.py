@@ -11,13 +11,14 @@ it is set by an update right after, as for storage credentials.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from dpn.canonical import diff
 from dpn.errors import NotFound
 from dpn.model import VOLUME, freeze, thaw
-from dpn.providers.base import Observed, Spec
+from dpn.providers.base import SERIAL, Fanout, Observed, Spec
 from dpn.providers.databricks.common import (
     DatabricksProvider,
     as_dict,
@@ -53,25 +54,42 @@ class VolumeProvider(DatabricksProvider):
         return read_or_none(f"volume {id!r}",
                             lambda: volume_observed(as_dict(self.client.volumes.read(id))))
 
-    def read_many(self, ids: Sequence[str]) -> dict[str, Observed | None]:
-        """One paginated ``volumes.list`` per parent schema asked for more than once."""
-        found: dict[str, Observed | None] = {}
+    def read_many(self, ids: Sequence[str], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        """One paginated ``volumes.list`` per parent schema asked for more than once, the
+        schemas in parallel through ``fan``."""
         parents: dict[str, list[str]] = {}
         for i in ids:
             parents.setdefault(i.rsplit(".", 1)[0], []).append(i)
-        for parent, wanted in sorted(parents.items()):
-            if len(wanted) == 1:
-                found[wanted[0]] = self.read(wanted[0])
-                continue
-            catalog, _, schema = parent.partition(".")
-            try:
-                with edge("list volumes of", f"schema {parent!r}"):
-                    for v in self.client.volumes.list(catalog, schema):
-                        obs = volume_observed(as_dict(v))
-                        found[obs.id] = obs
-            except NotFound:
-                continue
+        tasks: list[Callable[[], Mapping[str, Observed | None]]] = [
+            partial(self._one, wanted[0]) if len(wanted) == 1 else partial(self._of_schema,
+                                                                          parent)
+            for parent, wanted in sorted(parents.items())]
+        found: dict[str, Observed | None] = {}
+        for part in fan.map(tasks):
+            found.update(part)
         return {i: found.get(i) for i in ids}
+
+    def _one(self, id: str) -> dict[str, Observed | None]:
+        return {id: self.read(id)}
+
+    def _of_schema(self, parent: str) -> dict[str, Observed | None]:
+        """The volumes of schema ``parent`` by full name (none if it is gone)."""
+        catalog, _, schema = parent.partition(".")
+        try:
+            with edge("list volumes of", f"schema {parent!r}"):
+                listed = [volume_observed(as_dict(v))
+                          for v in self.client.volumes.list(catalog, schema)]
+        except NotFound:
+            return {}
+        return {obs.id: obs for obs in listed}
+
+    def find_many(self, specs: Sequence[Spec], fan: Fanout = SERIAL
+                  ) -> dict[str, Observed | None]:
+        """``read_many`` of the ids the specs would have."""
+        ids = {s.key: str(self.physical_id(s)) for s in specs}
+        found = self.read_many(list(dict.fromkeys(ids.values())), fan)
+        return {key: found[id_] for key, id_ in ids.items()}
 
     def create(self, spec: Spec) -> Observed:
         from databricks.sdk.service.catalog import VolumeType

@@ -111,6 +111,10 @@ class Emulator:
     def reset(self) -> None:
         self.store.reset()
 
+    def close(self) -> None:
+        """The server is stopping: write the objects not written yet."""
+        self.store.close()
+
     # --- the emulator's clock ---------------------------------------------------------
     def now(self) -> float:
         """Seconds since the epoch on the emulator's clock."""

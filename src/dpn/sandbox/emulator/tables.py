@@ -1,20 +1,23 @@
 """Unity Catalog tables API 2.1: create (``POST tables``, EXTERNAL tables only, as for
 external clients of the real service; with ``enforce_access`` on, after the
-preconditions of ``access.check_external_table``), get, list, update (owner), delete
-(with the table's grants), exists."""
+preconditions of ``access.check_external_table``), get, list, summaries (``GET
+table-summaries``: every schema of a catalog at once), update (owner), delete (with the
+table's grants), exists."""
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from dpn.sandbox.emulator import access, grantstore
-from dpn.sandbox.emulator.app import Request, check_type, optional, require
+from dpn.sandbox.emulator.app import Request, check_type, optional, page, require
 from dpn.sandbox.emulator.catalog import (
     FORMATS,
     SYSTEM_SCHEMA,
+    _catalog,
     _drop_none,
     _listing,
     _name,
@@ -161,6 +164,32 @@ def list_tables(emu: Emulator, request: Request) -> dict[str, Any]:
     return out
 
 
+def list_summaries(emu: Emulator, request: Request) -> dict[str, Any]:
+    """``full_name`` and ``table_type`` of every table of a catalog, narrowed by
+    ``schema_name_pattern`` and ``table_name_pattern`` (SQL LIKE: ``%``, ``_``).
+    source: databricks-sdk ``TablesAPI.list_summaries`` docstring (page length up to a
+    server value of 10000; a page may be empty and still carry a ``next_page_token``)."""
+    catalog_name = _name(require(request, "catalog_name"), "catalog_name")
+    schemas = _like(optional(request, "schema_name_pattern", str, "") or "%")
+    names = _like(optional(request, "table_name_pattern", str, "") or "%")
+    with emu.store.lock:
+        _catalog(emu, catalog_name)
+        items = sorted((t["full_name"], t["table_type"]) for t in emu.store["tables"].values()
+                       if t["catalog_name"] == catalog_name and schemas.fullmatch(
+                           t["schema_name"]) and names.fullmatch(t["name"]))
+    chunk, nxt = page(items, request, "max_results", 10000, 10000)
+    out: dict[str, Any] = {"tables": [{"full_name": f, "table_type": k} for f, k in chunk]}
+    if nxt:
+        out["next_page_token"] = nxt
+    return out
+
+
+def _like(pattern: str) -> re.Pattern[str]:
+    """A SQL LIKE pattern as a regex (``%`` any run, ``_`` one character)."""
+    parts = [".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern]
+    return re.compile("".join(parts), re.IGNORECASE)
+
+
 def update_table(emu: Emulator, request: Request, full_name: str) -> dict[str, Any]:
     with emu.store.lock:
         table = _table(emu, full_name)
@@ -184,6 +213,7 @@ def delete_table(emu: Emulator, request: Request, full_name: str) -> dict[str, A
 _T = r"/api/2\.1/unity-catalog/tables"
 ROUTES = [
     ("POST", _T, create_table), ("GET", _T, list_tables),
+    ("GET", r"/api/2\.1/unity-catalog/table-summaries", list_summaries),
     ("GET", _T + r"/(?P<full_name>[^/]+)/exists", table_exists),
     ("GET", _T + r"/(?P<full_name>[^/]+)", get_table),
     ("PATCH", _T + r"/(?P<full_name>[^/]+)", update_table),
