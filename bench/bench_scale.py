@@ -245,6 +245,16 @@ def offline_split(path: Path, home: Path) -> dict[str, float]:
             "cpu_text": time.process_time() - planned}
 
 
+def cpu_speed() -> float:
+    """Seconds of one fixed pure-Python loop: how fast this shared machine runs right now
+    (it has taken from 1.8 to 3.5 s here), to read the other figures by."""
+    began = time.process_time()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.process_time() - began
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
@@ -254,6 +264,7 @@ def main() -> None:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     load_before = os.getloadavg()[0]
+    speed = cpu_speed()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         sb = Sandbox(home, args.units)
@@ -264,6 +275,7 @@ def main() -> None:
                        "units": args.units}
         finally:
             launcher.stop(home / "sandbox-home")
+    figures["speed"] = (speed, cpu_speed())
     body = report(figures, args.runs, load_before)
     print(body)
     if args.write:
@@ -337,10 +349,12 @@ def report(f: dict[str, Any], runs: int, load_before: float) -> str:
     verdicts = "\n".join(f"- {'pass' if ok else 'FAIL'}: {what}" for ok, what in checks)
     return f"""Measured by `bench/bench_scale.py` (one run; Python {platform.python_version()},
 {os.cpu_count()} CPUs shared with other work, load average {load_before:.1f} before and
-{os.getloadavg()[0]:.1f} after). The estate: {units} Glue databases with a table each and
-{units} Unity Catalog catalogs with a schema each; {LATENCY_MS} ms injected on every
-request of both clouds (`latency_ms` fault rules). Library calls in one warm process,
-but for the `dpn plan` command and the offline plans, which run as new processes.
+{os.getloadavg()[0]:.1f} after; a fixed Python loop of 10 million additions took
+{f['speed'][0]:.2f} s before and {f['speed'][1]:.2f} s after). The estate: {units} Glue
+databases with a table each and {units} Unity Catalog catalogs with a schema each;
+{LATENCY_MS} ms injected on every request of both clouds (`latency_ms` fault rules).
+Library calls in one warm process, but for the `dpn plan` command and the offline plans,
+which run as new processes.
 
 | measure | result | target |
 |---|---|---|
