@@ -35,11 +35,6 @@ CASES = Path(__file__).parent / "cases" / "roundtrip.json"
 RULES = ROOT / "src" / "dpn" / "canonical" / "rules.json"
 STACK = "acme-dev-everything"
 # The managed policies every-property.json and its cases attach (made before the create).
-MANAGED_POLICIES = ("acme-everything-audit", "acme-everything-extra")
-READ_ONLY = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": ["glue:GetDatabase", "glue:GetTable"], "Resource": "*"}]}
-OWNER_PREFIX = "dpn:"
-
 # -- cases and the blueprints they make ------------------------------------------------------
 
 
@@ -1079,8 +1074,6 @@ def test_every_property_round_trips(clean_sandbox, s3, glue, workspace, iam, tmp
     sandbox, home = clean_sandbox, tmp_path / "home"
     fronts = {"aws": FaultClient(sandbox.aws_endpoint), "dbx": FaultClient(sandbox.dbx_host)}
     original = load_blueprint()
-    for policy in MANAGED_POLICIES:  # managed policies the blueprint attaches, made outside
-        iam.create_policy(PolicyName=policy, PolicyDocument=json.dumps(READ_ONLY))
 
     # a. create, then a live plan is all no-op
     created = dpn(sandbox, home, "create", str(BLUEPRINT), "--yes", "--format", "json")

@@ -115,7 +115,10 @@ def start(home: Path, *, token: str | None = None) -> SandboxInfo:
         token = token or (previous.dbx_token if previous else None) or \
             "dapi" + secrets.token_hex(16)
         directory = data_dir(home)
-        env = dict(os.environ, DPN_SANDBOX_TOKEN=token, PYTHONUNBUFFERED="1")
+        # moto serves the AWS managed policies (arn:aws:iam::aws:policy/...) only when
+        # asked (moto docs, "IAM": MOTO_IAM_LOAD_MANAGED_POLICIES); every AWS account has them
+        env = dict(os.environ, DPN_SANDBOX_TOKEN=token, PYTHONUNBUFFERED="1",
+                   MOTO_IAM_LOAD_MANAGED_POLICIES="true")
         procs: dict[str, subprocess.Popen[bytes]] = {}
         ready: dict[str, Path] = {}
         for platform in PLATFORMS:
