@@ -12,7 +12,6 @@ are translated at the edge with ``raise ... from exc``.
     ├── RecoveryNeeded            4   an incomplete transaction must be recovered
     ├── StateError                4   state or WAL unreadable (checksum, torn file)
     ├── OwnershipError            1   an object with our name belongs to someone else
-    ├── ApplyFailed               1   the transaction failed and was rolled back
     └── ProviderError             1   a platform call failed (permanent)
         ├── NotFound
         ├── AlreadyExists
@@ -118,10 +117,6 @@ class StateError(DpnError):
 
 class OwnershipError(DpnError):
     """An object carrying our name is not tagged as ours: dpn will not touch it."""
-
-
-class ApplyFailed(DpnError):
-    """The transaction failed and everything it did was rolled back."""
 
 
 class ProviderError(DpnError):

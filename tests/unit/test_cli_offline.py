@@ -186,7 +186,8 @@ def test_rich_table_treats_names_as_text() -> None:
 
 def test_plan_exits_4_while_a_transaction_is_incomplete(runner: CliRunner,
                                                         tmp_path: Path) -> None:
-    wal = pytest.importorskip("dpn.engine.wal")
+    from dpn.engine import wal
+
     home = tmp_path / "home"
     directory = wal.wal_dir(home, "acme-dev-demo")
     directory.mkdir(parents=True, exist_ok=True)

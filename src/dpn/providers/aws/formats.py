@@ -46,6 +46,7 @@ from typing import Any
 
 from dpn.canonical import canonical, rules
 from dpn.model import GLUE_TABLE
+from dpn.providers.aws.glue_columns import columns_in, columns_out
 
 HIVE = "org.apache.hadoop.hive"
 TEXT_IN = "org.apache.hadoop.mapred.TextInputFormat"
@@ -87,7 +88,6 @@ FORMATS: Mapping[str, Storage] = {
 }
 EXTERNAL = {"EXTERNAL": "TRUE"}
 DEFAULT_TABLE_TYPE = "EXTERNAL_TABLE"
-NULLABLE = "nullable"
 # Storage descriptor fields dpn writes on create; on update the live values stay
 SD_DEFAULTS: Mapping[str, Any] = {"Compressed": False, "StoredAsSubDirectories": False}
 
@@ -108,44 +108,6 @@ def _kept(prop: str, live: Mapping[str, Any] | None, wanted: Mapping[str, str]) 
 
 def _str_map(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in (value or {}).items()}
-
-
-def columns_in(columns: Any, live: Any = None) -> list[dict[str, Any]]:
-    """Blueprint columns -> Glue columns; ``nullable`` (Glue has no such field) is kept in
-    the column's parameters as ``nullable: "true"|"false"``. The other parameters of a
-    live column of the same name (``live``) are kept."""
-    kept = {str(c.get("Name")): {k: v for k, v in (c.get("Parameters") or {}).items()
-                                 if k != NULLABLE}
-            for c in live or [] if isinstance(c, Mapping)}
-    out = []
-    for col in columns or []:
-        item: dict[str, Any] = {"Name": str(col["name"])}
-        if col.get("type"):
-            item["Type"] = str(col["type"])
-        if col.get("comment"):
-            item["Comment"] = str(col["comment"])
-        params = dict(kept.get(item["Name"], {}))
-        if col.get("nullable") is not None:
-            params[NULLABLE] = "true" if col["nullable"] else "false"
-        if params:
-            item["Parameters"] = params
-        out.append(item)
-    return out
-
-
-def columns_out(columns: Any) -> list[dict[str, Any]]:
-    out = []
-    for col in columns or []:
-        if not isinstance(col, Mapping):
-            continue
-        item: dict[str, Any] = {"name": col.get("Name", ""), "type": col.get("Type", "")}
-        if col.get("Comment"):
-            item["comment"] = col["Comment"]
-        nullable = str((col.get("Parameters") or {}).get(NULLABLE, "")).lower()
-        if nullable in ("true", "false"):
-            item["nullable"] = nullable == "true"
-        out.append(item)
-    return out
 
 
 def default_serde(fmt: str, location: Any) -> tuple[str, dict[str, str]]:

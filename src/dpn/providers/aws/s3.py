@@ -15,57 +15,29 @@ pages + 6 per existing bucket (buckets in parallel); ``find_many`` = ``find`` pe
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from dpn.canonical import canonical
 from dpn.errors import AlreadyExists, NotFound, ProviderError, Transient
 from dpn.model import S3_BUCKET
-from dpn.providers.aws.common import compact, failed_create, str_map
+from dpn.providers.aws.common import compact, failed_create
 from dpn.providers.aws.errors import NOT_FOUND, PLATFORM, aws_errors, error_code
-from dpn.providers.aws.lifecycle import rules_in, rules_out
+from dpn.providers.aws.lifecycle import rules_out
+from dpn.providers.aws.s3_config import (
+    NO_CONTROLS_OWNERSHIP,
+    NO_ENCRYPTION,
+    NO_LIFECYCLE,
+    NO_OWNERSHIP,
+    NO_PAB,
+    NO_TAGS,
+    PAB_FLAGS,
+    apply_config,
+    desired,
+)
 from dpn.providers.base import SERIAL, Fanout, Observed, Provider, Spec
-
-NO_ENCRYPTION = "ServerSideEncryptionConfigurationNotFoundError"
-NO_PAB = "NoSuchPublicAccessBlockConfiguration"
-NO_TAGS = "NoSuchTagSet"
-NO_OWNERSHIP = "OwnershipControlsNotFoundError"
-NO_LIFECYCLE = "NoSuchLifecycleConfiguration"
-PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
-# S3's behaviour for a bucket without ownership controls (buckets made before 2023)
-NO_CONTROLS_OWNERSHIP = "ObjectWriter"
-
-
-def desired(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The full configuration ``props`` asks for (canonical: defaults applied, rules
-    sorted), every field present: the shape ``_config`` reads, so the two compare field
-    by field."""
-    want = canonical(S3_BUCKET, props)
-    encryption = want.get("encryption")
-    kms = want.get("kms_key_id") if encryption == "aws:kms" else None
-    return {
-        "versioning": bool(want.get("versioning")),
-        "encryption": encryption,
-        "kms_key_id": str(kms) if kms else None,
-        "block_public_access": bool(want.get("block_public_access")),
-        "object_ownership": str(want.get("object_ownership")),
-        "lifecycle_rules": list(want.get("lifecycle_rules") or []),
-        "tags": str_map(want.get("tags")),
-    }
-
-
-def encryption_config(algorithm: str, kms_key_id: str | None) -> dict[str, Any]:
-    """The ServerSideEncryptionConfiguration for ``encryption``/``kms_key_id``."""
-    default: dict[str, Any] = {"SSEAlgorithm": algorithm}
-    if algorithm == "aws:kms" and kms_key_id:
-        default["KMSMasterKeyID"] = kms_key_id
-    rule: dict[str, Any] = {"ApplyServerSideEncryptionByDefault": default}
-    if algorithm == "aws:kms":
-        rule["BucketKeyEnabled"] = True
-    return {"Rules": [rule]}
 
 
 def attrs_of(name: str) -> dict[str, str]:
@@ -221,7 +193,7 @@ class S3BucketProvider(Provider):
                                 probe=lambda: self._exists(name),
                                 remove=lambda: self._drop(name)) from exc
         try:
-            self._apply(name, want, current=None)
+            apply_config(self._s3, name, want, current=None)
         except ProviderError as exc:
             try:
                 self._drop(name)
@@ -237,73 +209,14 @@ class S3BucketProvider(Provider):
                            platform=PLATFORM, code="NoSuchBucket")
         return observed
 
-    def _apply(self, name: str, want: Mapping[str, Any],
-               current: Mapping[str, Any] | None,
-               lifecycle: Mapping[str, Any] | None = None) -> None:
-        """Apply each field of ``want`` that differs from ``current`` (None: a new bucket,
-        made with its object ownership), both compared in canonical form. ``lifecycle`` is
-        the bucket's raw lifecycle answer, kept where dpn's vocabulary does not reach."""
-        s3 = self._s3
-        have = canonical(S3_BUCKET, compact(current)) if current is not None else {}
-        wanted = canonical(S3_BUCKET, compact(want))
-
-        def changed(field: str) -> bool:
-            return current is None or have.get(field) != wanted.get(field)
-
-        if changed("tags") and (want["tags"] or current is not None):
-            with aws_errors("PutBucketTagging", name):
-                if want["tags"]:
-                    tagset = [{"Key": k, "Value": v} for k, v in sorted(want["tags"].items())]
-                    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tagset})
-                else:
-                    s3.delete_bucket_tagging(Bucket=name)
-        if changed("versioning") and (want["versioning"] or current is not None):
-            status = "Enabled" if want["versioning"] else "Suspended"
-            with aws_errors("PutBucketVersioning", name):
-                s3.put_bucket_versioning(Bucket=name,
-                                         VersioningConfiguration={"Status": status})
-        if changed("encryption") or changed("kms_key_id"):
-            with aws_errors("PutBucketEncryption", name):
-                if want["encryption"]:
-                    s3.put_bucket_encryption(
-                        Bucket=name, ServerSideEncryptionConfiguration=encryption_config(
-                            want["encryption"], want.get("kms_key_id")))
-                elif current is not None:
-                    s3.delete_bucket_encryption(Bucket=name)
-        if changed("block_public_access"):
-            with aws_errors("PutPublicAccessBlock", name):
-                if want["block_public_access"]:
-                    s3.put_public_access_block(
-                        Bucket=name,
-                        PublicAccessBlockConfiguration={f: True for f in PAB_FLAGS})
-                else:
-                    s3.delete_public_access_block(Bucket=name)
-        if current is not None and changed("object_ownership"):
-            with aws_errors("PutBucketOwnershipControls", name):
-                s3.put_bucket_ownership_controls(
-                    Bucket=name, OwnershipControls={
-                        "Rules": [{"ObjectOwnership": want["object_ownership"]}]})
-        if changed("lifecycle_rules") and (want["lifecycle_rules"] or current is not None):
-            live = dict(lifecycle or {})
-            if want["lifecycle_rules"]:
-                kwargs: dict[str, Any] = {"Bucket": name, "LifecycleConfiguration": {
-                    "Rules": rules_in(want["lifecycle_rules"], live.get("Rules") or [])}}
-                if live.get("TransitionDefaultMinimumObjectSize"):
-                    kwargs["TransitionDefaultMinimumObjectSize"] = (
-                        live["TransitionDefaultMinimumObjectSize"])
-                with aws_errors("PutBucketLifecycleConfiguration", name):
-                    s3.put_bucket_lifecycle_configuration(**kwargs)
-            else:
-                with aws_errors("DeleteBucketLifecycle", name):
-                    s3.delete_bucket_lifecycle(Bucket=name)
-
     def update(self, id: str, spec: Spec) -> Observed:
         found = self._config(id) if self._exists(id) else None
         if found is None:
             raise NotFound(f"aws update {id}: bucket does not exist", platform=PLATFORM,
                            code="NoSuchBucket")
         current, lifecycle = found
-        self._apply(id, desired(spec.props), current=current, lifecycle=lifecycle)
+        apply_config(self._s3, id, desired(spec.props), current=current,
+                     lifecycle=lifecycle)
         observed = self._detail(id)
         if observed is None:
             raise NotFound(f"aws update {id}: bucket vanished", platform=PLATFORM,
