@@ -101,13 +101,10 @@ def test_sigterm_rolls_back_and_exits_130(clean_sandbox, dbx_faults, s3, glue, w
     proc = subprocess.Popen(cmd, env=dpn_env(clean_sandbox, tmp_path),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    wal = tmp_path / "wal" / STACK
-    while time.monotonic() < deadline:  # the job's create is in flight once its intent is
-        logs = list(wal.glob("*.jsonl")) if wal.is_dir() else []
-        if logs and '"key": "nightly"' in logs[0].read_text():
-            break
+    # the job's create is in flight once the sandbox has taken it (the latency rule's hit)
+    while not any(r["hits"] for r in dbx_faults.rules()) and time.monotonic() < deadline:
         time.sleep(0.05)
-    time.sleep(0.3)
+    assert any(r["hits"] for r in dbx_faults.rules()), "the job's create never arrived"
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
