@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from dpn.engine.s3store import S3Store
-from dpn.engine.state import StateStore
+from dpn.engine.stores.s3 import S3Store
+from dpn.engine.stores.state import StateStore
+from dpn.providers.aws.objects import opener
 from dpn.settings import PlatformSettings
 from tests.crash.harness import dpn_env
 
@@ -72,7 +73,7 @@ def store(team: dict[str, Any]) -> S3Store:
     settings = PlatformSettings(aws_endpoint_url=team["sandbox"].aws_endpoint,
                                 aws_region="us-east-1", aws_access_key_id="testing",
                                 aws_secret_access_key="testing")
-    return S3Store.from_url(team["backend"], settings=settings)
+    return S3Store.from_url(team["backend"], objects=opener(settings))
 
 
 def aws_inventory(s3: Any, glue: Any, team: dict[str, Any]) -> set[tuple[str, str]]:
