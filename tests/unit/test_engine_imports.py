@@ -78,3 +78,25 @@ def test_the_check_catches_every_form_of_import() -> None:
 def test_no_engine_module_imports_a_platform_sdk(path: Path) -> None:
     tree = ast.parse(path.read_text(), filename=str(path))
     assert violations(tree, package_of(path)) == []
+
+
+STORES = ["dpn.engine.wal", "dpn.engine.stores",
+          *(f"dpn.engine.stores.{p.stem}" for p in sorted((ENGINE / "stores").glob("*.py"))
+            if p.stem != "__init__")]
+
+
+def test_every_store_module_imports_first_in_a_fresh_interpreter() -> None:
+    """Whichever module a program imports first, no import cycle stops it halfway, and none
+    of them loads boto3 (one interpreter, every dpn module forgotten between imports)."""
+    import subprocess
+    import sys
+
+    script = ("import importlib, sys\n"
+              "for name in sys.argv[1:]:\n"
+              "    for loaded in [m for m in sys.modules if m.split('.')[0] == 'dpn']:\n"
+              "        del sys.modules[loaded]\n"
+              "    importlib.import_module(name)\n"
+              "    assert 'boto3' not in sys.modules, name\n")
+    done = subprocess.run([sys.executable, "-c", script, *STORES], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
