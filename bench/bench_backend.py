@@ -32,8 +32,9 @@ import boto3
 
 from dpn.blueprint import from_dict
 from dpn.engine.api import Runner, apply
-from dpn.engine.s3store import S3Store
-from dpn.engine.store import LocalStore, Store
+from dpn.engine.stores import LocalStore, Store
+from dpn.engine.stores.s3 import S3Store
+from dpn.providers.aws.objects import opener
 from dpn.sandbox import launcher
 from dpn.sandbox.faults import FaultClient
 
@@ -111,7 +112,7 @@ def run(home: Path, info: Any, runs: int, cycles: int) -> dict[str, Any]:
         s3 = boto3.client("s3", endpoint_url=info.aws_endpoint, region_name="us-east-1")
         if BUCKET not in [b["Name"] for b in s3.list_buckets().get("Buckets", [])]:
             s3.create_bucket(Bucket=BUCKET)
-        return S3Store.from_url(f"s3://{BUCKET}/team", settings=settings)
+        return S3Store.from_url(f"s3://{BUCKET}/team", objects=opener(settings))
 
     out: dict[str, Any] = {}
     local = LocalStore(home / "local")

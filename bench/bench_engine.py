@@ -32,7 +32,7 @@ from databricks.sdk import WorkspaceClient
 from dpn.blueprint import from_dict
 from dpn.engine.api import Runner, apply
 from dpn.engine.refresh import refresh_state
-from dpn.engine.state import StateStore
+from dpn.engine.stores.state import StateStore
 from dpn.providers import registry
 from dpn.sandbox import launcher
 from dpn.sandbox.faults import FaultClient

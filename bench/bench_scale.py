@@ -50,8 +50,9 @@ from dpn.blueprint import from_dict, load
 from dpn.engine.api import Runner, apply, prepare
 from dpn.engine.events import Event, TxStarted
 from dpn.engine.pool import READ_PARALLELISM
-from dpn.engine.s3store import S3Store
-from dpn.engine.store import LocalStore, Store
+from dpn.engine.stores import LocalStore, Store
+from dpn.engine.stores.s3 import S3Store
+from dpn.providers.aws.objects import opener
 from dpn.sandbox import launcher
 from dpn.sandbox.faults import FaultClient
 
@@ -132,7 +133,7 @@ class Sandbox:
     def s3_store(self) -> S3Store:
         s3 = boto3.client("s3", endpoint_url=self.info.aws_endpoint, region_name="us-east-1")
         s3.create_bucket(Bucket=BUCKET)
-        return S3Store.from_url(f"s3://{BUCKET}/team", settings=self.settings)
+        return S3Store.from_url(f"s3://{BUCKET}/team", objects=opener(self.settings))
 
 
 def live_plan(sb: Sandbox, runs: int) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from dpn.engine.state import StateStore
+from dpn.engine.stores.state import StateStore
 from dpn.engine.wal import list_logs, read_wal
 
 from . import gen

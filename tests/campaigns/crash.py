@@ -54,7 +54,7 @@ def reaches(ctx: Ctx, home: Path, doc: dict[str, Any]) -> bool:
     """The state holds exactly the blueprint's keys and a fresh plan has nothing to do."""
     from dpn.blueprint import from_dict
     from dpn.engine.api import prepare
-    from dpn.engine.state import StateStore
+    from dpn.engine.stores.state import StateStore
 
     bp = from_dict(doc)
     state = StateStore(home).load(bp.stack)

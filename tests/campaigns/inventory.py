@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dpn.engine.state import StateStore
+from dpn.engine.stores.state import StateStore
 
 STACK_TAG = "dpn:stack"
 SKIP_CATALOGS = ("main", "system", "hive_metastore", "samples")

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dpn.engine.state import StateStore
+from dpn.engine.stores.state import StateStore
 from tests.conftest import SUITE_ENV
 from tests.platform_listing import platform_inventory, state_inventory
 

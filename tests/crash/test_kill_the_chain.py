@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from dpn.engine.state import StateStore
+from dpn.engine.stores.state import StateStore
 from tests.integration.test_chain import CHECKED, STACK, chain, everything
 from tests.platform_listing import platform_inventory
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from dpn.engine.state import StateStore
+from dpn.engine.stores.state import StateStore
 from dpn.sandbox.faults import FaultClient
 from tests.crash.harness import run
 from tests.live.test_live_chain import chain_only

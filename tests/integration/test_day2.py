@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from dpn.engine.state import StateStore
+from dpn.engine.stores.state import StateStore
 from dpn.sandbox.faults import FaultClient
 from tests.crash.harness import run
 from tests.integration.test_every_property import is_mutating

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dpn.engine.state import StateStore
+from dpn.engine.stores.state import StateStore
 from tests.crash.harness import BLUEPRINT_EIGHT, assert_platforms_equal_state, run
 from tests.platform_listing import platform_inventory
 

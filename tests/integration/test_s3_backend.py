@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from dpn.engine.s3store import S3Store
-from dpn.engine.state import StateStore
+from dpn.engine.stores.s3 import S3Store
+from dpn.engine.stores.state import StateStore
+from dpn.providers.aws.objects import opener
 from dpn.settings import PlatformSettings
 from tests.crash.harness import dpn_env
 
@@ -63,7 +64,7 @@ def dpn(team: dict[str, Any], machine: str, *args: str, backend: str | None = No
     if words[0] in ("create", "update", "delete", "recover", "plan", "state"):
         words = words[:cut] + platform + words[cut:]
     env = dpn_env(sandbox, team["homes"][machine], AWS_ENDPOINT_URL=sandbox.aws_endpoint,
-                  DPN_S3_LOCK_LEASE="2", DPN_S3_LOCK_RENEW="0.5", **extra)
+                  **{"DPN_S3_LOCK_LEASE": "2", "DPN_S3_LOCK_RENEW": "0.5", **extra})
     cmd = [sys.executable, "-m", "dpn", "--backend", backend or team["backend"], *words]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
 
@@ -72,7 +73,7 @@ def store(team: dict[str, Any]) -> S3Store:
     settings = PlatformSettings(aws_endpoint_url=team["sandbox"].aws_endpoint,
                                 aws_region="us-east-1", aws_access_key_id="testing",
                                 aws_secret_access_key="testing")
-    return S3Store.from_url(team["backend"], settings=settings)
+    return S3Store.from_url(team["backend"], objects=opener(settings))
 
 
 def aws_inventory(s3: Any, glue: Any, team: dict[str, Any]) -> set[tuple[str, str]]:
@@ -113,8 +114,11 @@ def test_apply_on_a_then_b_sees_state_status_and_a_no_op_update(team, s3, glue):
 
 @pytest.mark.parametrize("n", [3, RECORDS - 1])
 def test_a_killed_mid_apply_b_recovers_after_the_lease_runs_out(n, team, s3, glue):
+    # A's lease outlives the start of B's status on a loaded machine; B's recover then
+    # waits for it to run out
     killed = dpn(team, "A", "create", team["blueprint"], "--yes",
-                 DPN_TEST_CRASH_AFTER_RECORD=str(n))
+                 DPN_TEST_CRASH_AFTER_RECORD=str(n), DPN_S3_LOCK_LEASE="8",
+                 DPN_S3_LOCK_RENEW="2")
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     status = dpn(team, "B", "status", "--format", "json")
     assert status.returncode == 4

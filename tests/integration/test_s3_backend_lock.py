@@ -1,5 +1,7 @@
 """The S3 backend's lock, conditional state writes and WAL objects, against moto over
-HTTP. Each ``S3Store`` built here stands for one machine (its own boto3 client)."""
+HTTP. Each ``S3Store`` built here stands for one machine (its own boto3 client); the
+machines of one test share a fake clock where a lease's timing matters, so the test moves
+time itself rather than sleeping through leases."""
 
 from __future__ import annotations
 
@@ -15,11 +17,15 @@ from typing import Any
 
 import pytest
 
-from dpn.engine.s3store import S3Store
+from dpn.engine.stores.clock import SYSTEM, Clock
+from dpn.engine.stores.s3 import S3Store
+from dpn.engine.stores.s3lock import POLL_S
 from dpn.engine.wal import Rec
 from dpn.errors import LockedError, StateError
 from dpn.model import StackState
+from dpn.providers.aws.objects import opener
 from dpn.settings import PlatformSettings
+from tests.unit.fake_store import FakeClock
 
 pytestmark = pytest.mark.integration
 STACK = "acme-dev-team"
@@ -34,10 +40,10 @@ def backend(sandbox: Any, s3: Any, monkeypatch: pytest.MonkeyPatch) -> str:
     return f"s3://{bucket}/team"
 
 
-def machine(sandbox: Any, url: str) -> S3Store:
-    return S3Store.from_url(url, settings=PlatformSettings(
+def machine(sandbox: Any, url: str, clock: Clock = SYSTEM) -> S3Store:
+    return S3Store.from_url(url, clock=clock, objects=opener(PlatformSettings(
         aws_endpoint_url=sandbox.aws_endpoint, aws_region="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing"))
+        aws_access_key_id="testing", aws_secret_access_key="testing")))
 
 
 def race(stores: list[S3Store], timeout: float = 0) -> tuple[list[Any], list[Exception]]:
@@ -75,26 +81,26 @@ def test_two_machines_racing_for_one_lock_one_wins_every_time(sandbox, backend):
 
 
 def test_a_heartbeat_keeps_the_lease_beyond_its_length(sandbox, backend):
-    a, b = machine(sandbox, backend), machine(sandbox, backend)
+    clock = FakeClock(time.time())
+    a, b = machine(sandbox, backend, clock), machine(sandbox, backend, clock)
     with a.lock(STACK, tx="long") as held:
-        deadline = time.monotonic() + 3.5   # three and a half leases
-        while time.monotonic() < deadline:
+        for beat in range(1, 15):      # three and a half leases, one renewal a quarter
+            clock.advance(0.25, waiters=1)
+            assert held.renewals == beat
             with pytest.raises(LockedError):
                 b.lock(STACK).__enter__()
-            time.sleep(0.3)
-        assert held.renewals >= 8
         held.check()
     assert b.holder(STACK) is None
 
 
 def test_an_expired_lease_is_taken_over_by_exactly_one_of_many(sandbox, backend, s3):
-    stores = [machine(sandbox, backend) for _ in range(4)]
+    clock = FakeClock(time.time() + 60)   # the readers are a minute past the dead lease
+    stores = [machine(sandbox, backend, clock) for _ in range(4)]
     bucket, prefix = backend.removeprefix("s3://").split("/", 1)
     dead = {"pid": 1, "host": "runner-a", "tx": "tx-dead", "lease_seconds": 0.2,
             "lease_expires": time.time() - 60, "token": "a"}
     s3.put_object(Bucket=bucket, Key=f"{prefix}/locks/{STACK}.json",
                   Body=json.dumps(dead).encode())
-    time.sleep(1.3)   # LastModified has a one-second resolution
     assert stores[0].holder(STACK) is None
     won, errors = race(stores)
     assert len(won) == 1 and len(errors) == 3, errors
@@ -104,23 +110,32 @@ def test_an_expired_lease_is_taken_over_by_exactly_one_of_many(sandbox, backend,
 
 
 def test_waiting_takes_the_lock_when_a_holder_releases(sandbox, backend):
-    a, b = machine(sandbox, backend), machine(sandbox, backend)
+    clock = FakeClock(time.time())
+    a, b = machine(sandbox, backend, clock), machine(sandbox, backend, clock)
     held = a.lock(STACK)
     held.__enter__()
-    threading.Timer(0.5, held.__exit__, args=(None, None, None)).start()
-    started = time.monotonic()
-    with b.lock(STACK, timeout=5):
-        assert 0.4 < time.monotonic() - started < 2.0
+
+    def release_at_the_third_poll(now: float) -> None:
+        if len(clock.sleeps) == 3:
+            held.__exit__(None, None, None)
+
+    clock.on_sleep = release_at_the_third_poll
+    began = clock.monotonic()
+    with b.lock(STACK, timeout=5) as taken:
+        assert taken.took_over is None     # released, not expired
+        assert clock.monotonic() - began == pytest.approx(3 * POLL_S)
+    assert len(clock.sleeps) == 3
 
 
 PAUSED_RUNNER = """
 import sys
-from dpn.engine.s3store import S3Store
+from dpn.engine.stores.s3 import S3Store
 from dpn.engine.wal import Rec
+from dpn.providers.aws.objects import opener
 from dpn.settings import PlatformSettings
-store = S3Store.from_url(sys.argv[1], settings=PlatformSettings(
+store = S3Store.from_url(sys.argv[1], objects=opener(PlatformSettings(
     aws_endpoint_url=sys.argv[2], aws_region="us-east-1",
-    aws_access_key_id="testing", aws_secret_access_key="testing"))
+    aws_access_key_id="testing", aws_secret_access_key="testing")))
 lock = store.lock("acme-dev-team", tx="tx-a")
 lock.__enter__()
 wal = store.wal_writer("acme-dev-team", "tx-a")

@@ -13,7 +13,7 @@ from dpn.blueprint import from_dict
 from dpn.engine.api import Runner, apply
 from dpn.engine.pool import CallPool
 from dpn.engine.refresh import refresh_state
-from dpn.engine.store import LocalStore
+from dpn.engine.stores import LocalStore
 from dpn.model import StackState
 from dpn.providers import registry
 from dpn.providers.base import Observed

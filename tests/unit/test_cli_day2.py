@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from dpn.blueprint import load
 from dpn.cli import cli
-from dpn.engine.state import StateStore
+from dpn.engine.stores.state import StateStore
 from dpn.model import ResourceState, StackState
 from tests.unit.test_lifecycle import applied
 

@@ -71,7 +71,7 @@ def test_plan_offline_table_json_markdown_and_out(runner: CliRunner, tmp_path: P
 def test_plan_against_recorded_state(runner: CliRunner, tmp_path: Path) -> None:
     """With a state file written by the state store, unchanged resources are no-ops."""
     from dpn.blueprint import load
-    from dpn.engine.state import StateStore
+    from dpn.engine.stores.state import StateStore
     from dpn.model import ResourceState, StackState, freeze
 
     bp = load(EXAMPLES / "minimal.json")
@@ -201,7 +201,7 @@ def test_plan_exits_4_while_a_transaction_is_incomplete(runner: CliRunner,
 
 def test_global_options_are_taken_after_the_command_too(tmp_path: Path) -> None:
     from dpn.blueprint import load
-    from dpn.engine.state import StateStore
+    from dpn.engine.stores.state import StateStore
     from dpn.model import ResourceState, StackState, freeze
 
     bp = load(EXAMPLES / "minimal.json")

@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from dpn.engine.state import StateStore
+from dpn.engine.stores.state import StateStore
 from dpn.engine.wal import Rec, WalWriter, read_wal, truncate_torn
 from dpn.errors import InputError, StateError
 from dpn.model import ResourceState, StackState, freeze

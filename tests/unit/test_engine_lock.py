@@ -1,32 +1,33 @@
-"""The stack lock between real processes: refusal with the holder, release by the kernel."""
+"""The stack lock between real processes: refusal with the holder, release by the kernel.
+Waiting runs on an injected clock: the test moves time, nothing sleeps."""
 
 from __future__ import annotations
 
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
-from dpn.engine.lock import StackLock, current_holder
+from dpn.engine.stores.lock import POLL_S, StackLock, current_holder
 from dpn.errors import LockedError
+from tests.unit.fake_store import FakeClock
 
 HOLD = """
-import sys, time
+import sys
 from pathlib import Path
-from dpn.engine.lock import StackLock
+from dpn.engine.stores.lock import StackLock
 lock = StackLock(Path(sys.argv[1]), "acme-dev-lock", tx="tx-1")
 lock.acquire()
 print("held", flush=True)
-time.sleep(60)
+sys.stdin.readline()    # held until the test closes stdin (or kills the process)
 """
 
 
 @pytest.fixture
 def holder(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)],
-                            stdout=subprocess.PIPE, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "held"
     yield proc
     proc.kill()
@@ -48,11 +49,37 @@ def test_a_killed_holder_releases_the_lock(tmp_path, holder):
         assert lock.holder()["tx"] == "tx-2"
 
 
-def test_waiting_with_a_timeout(tmp_path, holder):
-    began = time.monotonic()
+def test_waiting_with_a_timeout_polls_until_it_has_passed(tmp_path, holder):
+    clock = FakeClock()
+    began = clock.monotonic()
+    with pytest.raises(LockedError) as info:
+        StackLock(tmp_path, "acme-dev-lock", timeout=0.5, clock=clock).acquire()
+    assert clock.monotonic() - began == pytest.approx(0.5)
+    assert len(clock.sleeps) >= 0.5 / POLL_S and max(clock.sleeps) <= POLL_S
+    assert info.value.holder["pid"] == holder.pid
+
+
+def test_no_timeout_means_one_try_and_no_wait(tmp_path, holder):
+    clock = FakeClock()
     with pytest.raises(LockedError):
-        StackLock(tmp_path, "acme-dev-lock", timeout=0.5).acquire()
-    assert time.monotonic() - began >= 0.5
+        StackLock(tmp_path, "acme-dev-lock", clock=clock).acquire()
+    assert clock.sleeps == []
+
+
+def test_waiting_takes_the_lock_once_the_holder_is_gone(tmp_path, holder):
+    clock = FakeClock()
+    began = clock.monotonic()
+
+    def holder_exits_at_the_third_poll(now: float) -> None:
+        if len(clock.sleeps) == 3:
+            holder.stdin.close()       # the holder's command ends: its flock goes with it
+            holder.wait()
+
+    clock.on_sleep = holder_exits_at_the_third_poll
+    with StackLock(tmp_path, "acme-dev-lock", tx="tx-2", timeout=30, clock=clock) as lock:
+        assert lock.holder()["tx"] == "tx-2"
+    assert len(clock.sleeps) == 3
+    assert clock.monotonic() - began == pytest.approx(3 * POLL_S)
 
 
 def test_a_lease_hint_says_when_the_lease_runs_out_and_how_to_wait() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from dpn.engine.api import Runner, apply, recover_stack
 from dpn.engine.retry import RetryPolicy
-from dpn.engine.state import StateStore
+from dpn.engine.stores.state import StateStore
 from dpn.engine.wal import Rec, WalWriter, incomplete, list_logs, read_wal, wal_dir
 from dpn.errors import InvalidRequest, NotEmpty, PermissionDenied, RecoveryNeeded
 from dpn.model import Blueprint, Metadata, Resource, freeze
@@ -268,7 +268,7 @@ def test_refused_access_stops_before_any_call(runner, platform):
 
 
 def test_a_state_write_failing_after_commit_leaves_it_to_recover(tmp_path, platform):
-    from dpn.engine.store import LocalStore
+    from dpn.engine.stores import LocalStore
 
     class FullDisk(LocalStore):
         fail = True

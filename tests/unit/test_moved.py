@@ -12,9 +12,9 @@ import pytest
 
 from dpn import model
 from dpn.blueprint import from_dict
-from dpn.engine.history import history
 from dpn.engine.moves import owned_view, write_moves
-from dpn.engine.store import LocalStore
+from dpn.engine.stores import LocalStore
+from dpn.engine.stores.history import history
 from dpn.errors import BlueprintError, InputError
 from dpn.moved import rename
 from dpn.plan import make_plan

@@ -8,10 +8,10 @@ import json
 import pytest
 
 from dpn.engine.api import Runner, apply, apply_saved
-from dpn.engine.history import history
 from dpn.engine.importing import import_resources
 from dpn.engine.retry import RetryPolicy
-from dpn.engine.store import LocalStore
+from dpn.engine.stores import LocalStore
+from dpn.engine.stores.history import history
 from dpn.errors import InputError, OwnershipError, RecoveryNeeded
 from dpn.model import Blueprint, Metadata, Resource, freeze
 from dpn.plan import Plan, make_plan

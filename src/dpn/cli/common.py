@@ -27,19 +27,33 @@ class App:
     color: bool
     backend: str | None = None
 
-    def store(self, settings: PlatformSettings | None = None, blueprint: Any = None) -> Any:
-        """The state/WAL/lock backend: ``--backend`` (or ``DPN_BACKEND``), else the
-        blueprint's ``backend``, else the local home."""
-        from dpn.engine.store import open_store
+    def store(self, settings: PlatformSettings | None = None, blueprint: Any = None, *,
+              backend: str | None = None) -> Any:
+        """The state/WAL/lock backend: ``backend`` if given, else ``--backend`` (or
+        ``DPN_BACKEND``), else the blueprint's ``backend``, else the local home. An S3
+        backend gets an object client built from ``settings``."""
+        from dpn.engine.stores import open_store
 
-        chosen = self.backend or (blueprint.backend if blueprint is not None else None)
-        return open_store(self.home, chosen, settings)
+        chosen = backend or self.backend or (blueprint.backend if blueprint is not None
+                                             else None)
+        return open_store(self.home, chosen, objects=s3_objects(settings))
 
     def err(self, message: str) -> None:
         click.secho(message, fg="red" if self.color else None, err=True)
 
 
 pass_app = click.make_pass_decorator(App)
+
+
+def s3_objects(settings: PlatformSettings | None) -> Callable[[str], Any]:
+    """``bucket -> dpn.providers.aws.objects.S3Objects``, importing boto3 only when an
+    S3 backend is opened."""
+    def connect(bucket: str) -> Any:
+        from dpn.providers.aws.objects import S3Objects
+
+        return S3Objects.connect(bucket, settings)
+
+    return connect
 
 
 def handle_errors(func: F) -> F:

@@ -25,7 +25,7 @@ def history(app: App, stack: str | None, limit: int | None, fmt: str, settings: 
     """Past transactions: outcome, duration and operations, oldest first. The AWS options
     reach an S3 backend."""
     from dpn.engine.files import check_stack_id
-    from dpn.engine.history import history as read_history
+    from dpn.engine.stores.history import history as read_history
 
     if stack:
         check_stack_id(stack)

@@ -36,54 +36,19 @@ def migrate(app: App, to: str, source: str | None, stack: str | None, lock_timeo
     runner at the destination (--backend or DPN_BACKEND) once it is copied.
     """
     from dpn.cli.common import resolve_settings
-    from dpn.engine.api import check_no_incomplete
-    from dpn.engine.store import open_store
-    from dpn.errors import InputError, StateError
+    from dpn.engine.stores.migrate import migrate_state
 
     settings = resolve_settings(app, settings, sandbox)
-    src = open_store(app.home, source or app.backend, settings)
-    dst = open_store(app.home, to, settings)
-    if src.describe() == dst.describe():
-        raise InputError(f"--from and --to are the same backend ({src.describe()})")
-    stacks = [stack] if stack else src.stacks()
-    copied: list[dict[str, Any]] = []
-    for name in stacks:
-        with src.lock(name, timeout=lock_timeout), dst.lock(name, timeout=lock_timeout):
-            check_no_incomplete(src, name)
-            current = src.load_state(name)
-            if current is None:
-                if stack:
-                    raise InputError(f"stack {name!r} has no state in {src.describe()}")
-                continue
-            there = dst.load_state(name)
-            if there is not None and there.serial != current.serial:
-                raise StateError(f"stack {name!r} already has state serial {there.serial} in "
-                                 f"{dst.describe()} (source: serial {current.serial}); "
-                                 "not overwritten")
-            if there is None:
-                _write_as_is(dst, current)
-            copied.append({"stack": name, "serial": current.serial,
-                           "resources": len(current.resources),
-                           "status": "copied" if there is None else "already there"})
+    result = migrate_state(app.store(settings, backend=source or app.backend or "local"),
+                           app.store(settings, backend=to), stack,
+                           lock_timeout=lock_timeout)
     if fmt == "json":
-        click.echo(json.dumps({"from": src.describe(), "to": dst.describe(),
-                               "stacks": copied}, indent=2))
+        click.echo(json.dumps(result.to_json(), indent=2))
         return
-    for row in copied:
-        click.echo(f"{row['stack']}: serial {row['serial']}, {row['resources']} resource(s) "
-                   f"{row['status']}")
-    click.echo(f"{len(copied)} stack(s): {src.describe()} -> {dst.describe()}")
-
-
-def _write_as_is(dst: Any, current: Any) -> None:
-    """Write ``current`` with its own serial to a backend that has no state for it."""
-    from dpn.model import StackState
-
-    create = getattr(dst, "create_state", None)
-    if create is not None:
-        create(current)
-    else:
-        dst.save_state(StackState(current.stack, current.serial - 1, current.resources))
+    for row in result.stacks:
+        click.echo(f"{row.stack}: serial {row.serial}, {row.resources} resource(s) "
+                   f"{row.status}")
+    click.echo(f"{len(result.stacks)} stack(s): {result.source} -> {result.destination}")
 
 
 COMMANDS = [state]

@@ -22,7 +22,7 @@ from dpn.engine.pool import CallPool, read_parallelism
 from dpn.engine.recover import Recovery, recover
 from dpn.engine.refresh import probe_names, refresh_state
 from dpn.engine.retry import RetryPolicy
-from dpn.engine.store import LocalStore, Store
+from dpn.engine.stores import LocalStore, Store
 from dpn.engine.transaction import Engine, Transaction
 from dpn.errors import InputError, PlanRefused, RecoveryNeeded, StateError
 from dpn.model import Blueprint, Move, StackState

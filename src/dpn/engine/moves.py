@@ -21,7 +21,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 
 from dpn.engine.ops import ApplyResult, OpResult, Outcome, new_tx_id
-from dpn.engine.store import Store
+from dpn.engine.stores import Store
 from dpn.engine.wal import Rec
 from dpn.model import KEY_TAG, STACK_TAG, Move, StackState
 from dpn.moved import recorded_key

@@ -16,7 +16,7 @@ from typing import Any
 from dpn.canonical import canonical
 from dpn.engine.ops import Operation
 from dpn.engine.scheduler import reverse_edges, run_graph
-from dpn.engine.store import WalSink
+from dpn.engine.stores import WalSink
 from dpn.engine.transaction import (
     Engine,
     apply_done,

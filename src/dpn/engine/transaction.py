@@ -36,7 +36,7 @@ from dpn.engine.ops import ApplyResult, Operation, OpResult, Outcome, idempotenc
 from dpn.engine.pool import CallPool
 from dpn.engine.retry import RetryPolicy
 from dpn.engine.scheduler import reverse_edges, run_graph
-from dpn.engine.store import LocalStore, Store, WalSink
+from dpn.engine.stores import LocalStore, Store, WalSink
 from dpn.engine.wal import OLD, Rec
 from dpn.errors import (
     AlreadyExists,

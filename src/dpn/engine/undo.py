@@ -19,7 +19,7 @@ from dpn.model import UNTAGGED, freeze
 from dpn.providers.base import Spec
 
 if TYPE_CHECKING:
-    from dpn.engine.store import WalSink
+    from dpn.engine.stores import WalSink
     from dpn.engine.transaction import Engine
 
 

@@ -15,6 +15,9 @@ second of slack; runner clocks must agree to within a small fraction of the leas
 A holder that cannot renew (its ETag no longer matches, or ``lease`` seconds passed
 without a successful renewal) marks itself ``lost``; ``check()`` then raises StateError,
 and the S3 store calls it before every WAL record and state write.
+
+Every reading of time and every wait goes through the store's clock
+(``dpn.engine.stores.clock``), so a test moves time itself instead of sleeping.
 """
 
 from __future__ import annotations
@@ -27,10 +30,13 @@ import socket
 import threading
 import time
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dpn.engine.files import check_stack_id
 from dpn.errors import LockedError, StateError
+
+if TYPE_CHECKING:
+    from dpn.engine.stores.s3 import S3Store
 
 LEASE_ENV = "DPN_S3_LOCK_LEASE"    # seconds a lease lasts without renewal (default 30)
 RENEW_ENV = "DPN_S3_LOCK_RENEW"    # seconds between renewals (default lease / 3)
@@ -58,8 +64,11 @@ class S3Lock:
     """``with store.lock(stack, tx=..., timeout=0):`` raises LockedError (with the holder)
     when a live lease is held by someone else after ``timeout`` seconds of polling."""
 
-    def __init__(self, store: Any, stack: str, *, tx: str = "", timeout: float = 0) -> None:
+    def __init__(self, store: S3Store, stack: str, *, tx: str = "",
+                 timeout: float = 0) -> None:
         self.store = store
+        self.objects = store.objects
+        self.clock = store.clock
         self.stack = check_stack_id(stack)
         self.key = store.key("locks", f"{self.stack}.json")
         self.tx = tx
@@ -79,24 +88,24 @@ class S3Lock:
     # -- acquire, renew, release ----------------------------------------------------------
 
     def acquire(self) -> None:
-        deadline = time.monotonic() + self.timeout
-        self._since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        clock = self.clock
+        deadline = clock.monotonic() + self.timeout
+        self._since = _stamp(clock.time())
         while True:
-            started = time.monotonic()
-            etag = self.store.put_if(self.key, self._body(), none_match=True)
+            started = clock.monotonic()
+            etag = self.objects.put(self.key, self._body(), none_match=True)
             if etag is None:
-                current = self.store.get_object(self.key)
+                current = self.objects.get(self.key)
                 if current is not None:
-                    holder, cur_etag, modified = current
-                    holder = _decode(holder)
+                    holder = _decode(current.body)
                     if holder.get("token") == self.token:  # our put landed; its reply was lost
-                        etag = cur_etag
-                    elif is_expired(holder, modified, time.time()):
-                        etag = self.store.put_if(self.key, self._body(), match=cur_etag)
+                        etag = current.etag
+                    elif is_expired(holder, current.modified, clock.time()):
+                        etag = self.objects.put(self.key, self._body(), match=current.etag)
                         if etag is not None:
                             self.took_over = holder
-                    elif time.monotonic() >= deadline:
-                        raise LockedError(self.stack, _public(holder, modified))
+                    elif clock.monotonic() >= deadline:
+                        raise LockedError(self.stack, _public(holder, current.modified))
             if etag is not None:
                 self.etag, self._renewed_at = etag, started
                 self.store.held[self.stack] = self
@@ -104,21 +113,21 @@ class S3Lock:
                                                 name=f"dpn-lock-{self.stack}")
                 self._thread.start()
                 return
-            time.sleep(min(POLL_S, max(0.0, deadline - time.monotonic())) or 0.01)
+            clock.sleep(min(POLL_S, max(0.0, deadline - clock.monotonic())) or 0.01)
 
     def _heartbeat(self) -> None:
-        while not self._stop.wait(self.renew):
+        while not self.clock.wait(self._stop, self.renew):
             self._renew()
 
     def _renew(self) -> None:
         with self._mutex:
             if self.lost or self.etag is None:
                 return
-            started = time.monotonic()
+            started = self.clock.monotonic()
             try:
-                etag = self.store.put_if(self.key, self._body(), match=self.etag)
+                etag = self.objects.put(self.key, self._body(), match=self.etag)
             except Exception as exc:  # transient: the lease still runs; retried next beat
-                if time.monotonic() - self._renewed_at > self.lease:
+                if self.clock.monotonic() - self._renewed_at > self.lease:
                     self.lost = f"lease not renewed for {self.lease:g} s ({exc})"
                 return
             if etag is None:
@@ -133,7 +142,7 @@ class S3Lock:
 
     def check(self) -> None:
         """Raise StateError if this runner no longer holds the lease."""
-        if self.lost is None and time.monotonic() - self._renewed_at > self.lease:
+        if self.lost is None and self.clock.monotonic() - self._renewed_at > self.lease:
             self.lost = f"lease not renewed for {self.lease:g} s"
         if self.lost:
             raise StateError(f"lock of stack {self.stack!r} lost: {self.lost}; stopping "
@@ -146,14 +155,14 @@ class S3Lock:
         self.store.held.pop(self.stack, None)
         with self._mutex:
             if self.etag is not None and not self.lost:
-                self.store.delete_if(self.key, match=self.etag)
+                self.objects.delete(self.key, match=self.etag)
             self.etag = None
 
     def _body(self) -> bytes:
         holder = {"pid": os.getpid(), "host": socket.gethostname(), "user": _user(),
                   "tx": self.tx, "since": self._since, "token": self.token,
                   "lease_seconds": self.lease,
-                  "lease_expires": round(time.time() + self.lease, 3),
+                  "lease_expires": round(self.clock.time() + self.lease, 3),
                   "nonce": secrets.token_hex(4)}   # every write a new ETag
         return json.dumps(holder, sort_keys=True).encode()
 
@@ -166,16 +175,19 @@ class S3Lock:
         self.release()
 
 
-def current_holder(store: Any, stack: str) -> dict[str, Any] | None:
+def current_holder(store: S3Store, stack: str) -> dict[str, Any] | None:
     """The holder of the stack's lock if its lease is live, else None."""
-    current = store.get_object(store.key("locks", f"{check_stack_id(stack)}.json"))
+    current = store.objects.get(store.key("locks", f"{check_stack_id(stack)}.json"))
     if current is None:
         return None
-    body, _etag, modified = current
-    holder = _decode(body)
-    if is_expired(holder, modified, time.time()):
+    holder = _decode(current.body)
+    if is_expired(holder, current.modified, store.clock.time()):
         return None
-    return _public(holder, modified)
+    return _public(holder, current.modified)
+
+
+def _stamp(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 def _decode(body: bytes) -> dict[str, Any]:
@@ -194,7 +206,7 @@ def _public(holder: dict[str, Any], last_modified: float | None = None) -> dict[
         ends = float(out["lease_expires"])
         if last_modified is not None:
             ends = max(ends, last_modified + float(holder.get("lease_seconds") or 0) + 1.0)
-        out["lease_expires"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ends + 0.999))
+        out["lease_expires"] = _stamp(ends + 0.999)
     return out or {"pid": "?"}
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dpn.engine.store import Store
+from dpn.engine.stores.base import Store
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,14 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dpn.engine.wal import OUTCOMES, TERMINAL, CrashHook, Rec, WalLog, _parse, encode_record
 from dpn.errors import StateError
+
+if TYPE_CHECKING:
+    from dpn.engine.stores.base import ObjectClient
+    from dpn.engine.stores.s3 import S3Store
 
 READ_THREADS = 8
 
@@ -41,8 +45,9 @@ class S3WalLog(WalLog):
 class S3WalSink:
     """Appends records of one transaction as S3 objects, group-committed. Thread-safe."""
 
-    def __init__(self, store: Any, stack: str, tx: str, *, start_seq: int = 0) -> None:
+    def __init__(self, store: S3Store, stack: str, tx: str, *, start_seq: int = 0) -> None:
         self.store = store
+        self.objects = store.objects
         self.stack = stack
         self.tx = tx
         self.prefix = store.key("wal", stack, tx) + "/"
@@ -103,9 +108,9 @@ class S3WalSink:
     def _put(self, batch: list[tuple[int, bytes]]) -> None:
         key = f"{self.prefix}{batch[0][0]:010d}.json"
         body = b"".join(line for _, line in batch)
-        if self.store.put_if(key, body, none_match=True) is None:
-            got = self.store.get_object(key)
-            if got is None or got[0] != body:  # not our own put whose reply was lost
+        if self.objects.put(key, body, none_match=True) is None:
+            got = self.objects.get(key)
+            if got is None or got.body != body:  # not our own put whose reply was lost
                 with self._cond:
                     self._broken = StateError(
                         f"WAL record {batch[0][0]} of transaction {self.tx} was already "
@@ -114,33 +119,35 @@ class S3WalSink:
                 raise self._broken
 
 
-def read_logs(store: Any, stack: str, *, only_incomplete: bool = False) -> list[S3WalLog]:
+def read_logs(store: S3Store, stack: str, *, only_incomplete: bool = False
+              ) -> list[S3WalLog]:
     """Every transaction log of ``stack`` (tx ids sort by time), oldest first; with
     ``only_incomplete``, those without a terminal record (a log whose last object is a
     valid terminal record is skipped after one read)."""
     base = store.key("wal", stack) + "/"
+    objects = store.objects
     out = []
     with ThreadPoolExecutor(READ_THREADS) as pool:
-        for tx in store.list_prefixes(base):
-            keys = store.list_keys(f"{base}{tx}/")
+        for tx in objects.list_prefixes(base):
+            keys = objects.list_keys(f"{base}{tx}/")
             if not keys:
                 continue
-            if only_incomplete and _ends_terminal(store, keys):
+            if only_incomplete and _ends_terminal(objects, keys):
                 continue
-            bodies = list(pool.map(_read, [store] * len(keys), keys))
+            bodies = list(pool.map(_read, [objects] * len(keys), keys))
             log = _assemble(tx, f"{base}{tx}/", keys, bodies)
             if not only_incomplete or (log.records and not log.complete):
                 out.append(log)
     return out
 
 
-def _read(store: Any, key: str) -> bytes | None:
-    got = store.get_object(key)
-    return got[0] if got else None
+def _read(objects: ObjectClient, key: str) -> bytes | None:
+    got = objects.get(key)
+    return got.body if got else None
 
 
-def _ends_terminal(store: Any, keys: list[str]) -> bool:
-    raw = _read(store, keys[-1])
+def _ends_terminal(objects: ObjectClient, keys: list[str]) -> bool:
+    raw = _read(objects, keys[-1])
     records = _records(raw, _first_seq(keys[-1])) if raw is not None else None
     return records is not None and records[-1]["record"] in TERMINAL
 
@@ -186,9 +193,9 @@ def _assemble(tx: str, prefix: str, keys: list[str], bodies: list[bytes | None])
     return log
 
 
-def truncate_torn(store: Any, log: Any) -> None:
+def truncate_torn(store: S3Store, log: Any) -> None:
     """Delete the torn last record object so that new records follow the last good one."""
     key = getattr(log, "torn_key", None)
     if log.torn and key:
-        store.delete_if(key)
+        store.objects.delete(key)
     log.torn = False

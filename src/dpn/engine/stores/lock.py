@@ -1,5 +1,8 @@
 """One mutating command per stack: an OS lock (flock) that the kernel releases when its
-holder dies, with the holder's identity readable by whoever is refused."""
+holder dies, with the holder's identity readable by whoever is refused.
+
+Waiting (``timeout`` > 0) tries the lock every ``POLL_S`` seconds of the injected clock
+until the timeout has passed on it."""
 
 from __future__ import annotations
 
@@ -15,29 +18,41 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from dpn.engine.files import atomic_write, check_stack_id, private_dir
+from dpn.engine.stores.clock import SYSTEM, Clock
 from dpn.errors import LockedError
+
+POLL_S = 0.05
 
 
 class StackLock:
     """``with StackLock(home, stack, tx=..., timeout=0):`` raises LockedError when another
     live process holds the stack (after ``timeout`` seconds of waiting)."""
 
-    def __init__(self, home: Path, stack: str, *, tx: str = "", timeout: float = 0) -> None:
+    def __init__(self, home: Path, stack: str, *, tx: str = "", timeout: float = 0,
+                 clock: Clock = SYSTEM) -> None:
         self.stack = check_stack_id(stack)
         self.dir = private_dir(Path(home) / "locks")
         self.path = self.dir / f"{stack}.lock"
         self.holder_path = self.dir / f"{stack}.holder.json"
         self.tx = tx
         self.timeout = timeout
+        self.clock = clock
         self._lock = FileLock(str(self.path), timeout=timeout, mode=0o600)
 
     def acquire(self) -> None:
-        try:
-            self._lock.acquire(timeout=self.timeout, poll_interval=0.05)
-        except Timeout:
-            raise LockedError(self.stack, self.holder()) from None
+        deadline = self.clock.monotonic() + self.timeout
+        while True:
+            try:
+                self._lock.acquire(blocking=False)
+                break
+            except Timeout:
+                left = deadline - self.clock.monotonic()
+                if left <= 0:
+                    raise LockedError(self.stack, self.holder()) from None
+                self.clock.sleep(min(POLL_S, left))
+        since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.clock.time()))
         holder = {"pid": os.getpid(), "host": socket.gethostname(), "user": _user(),
-                  "tx": self.tx, "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                  "tx": self.tx, "since": since}
         atomic_write(self.holder_path, json.dumps(holder).encode())
 
     def set_tx(self, tx: str) -> None:
