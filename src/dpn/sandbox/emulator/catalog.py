@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from dpn.sandbox.emulator import access
+from dpn.sandbox.emulator import access, uc
 from dpn.sandbox.emulator.errors import invalid, invalid_state
 from dpn.sandbox.emulator.paths import storage_url
 from dpn.sandbox.emulator.request import (
@@ -31,17 +31,6 @@ from dpn.sandbox.emulator.request import (
     string_map,
 )
 from dpn.sandbox.emulator.routing import Routes
-from dpn.sandbox.emulator.uc import (
-    CATALOG,
-    SCHEMA,
-    SYSTEM_SCHEMA,
-    listing,
-    name_arg,
-    public,
-    schema,
-    securable_name,
-    stamp,
-)
 from dpn.sandbox.emulator.workspace import Workspace
 
 # What UC fills into a catalog's or schema's ``properties`` when the create sets none
@@ -93,7 +82,7 @@ def _storage_root(request: Request) -> str | None:
 
 def _new_schema(emu: Workspace, catalog: str, name: str, comment: str | None,
                 properties: dict[str, Any], owner: str | None = None) -> dict[str, Any]:
-    return stamp(emu, {"name": name, "catalog_name": catalog, "full_name": f"{catalog}.{name}",
+    return uc.stamp(emu, {"name": name, "catalog_name": catalog, "full_name": f"{catalog}.{name}",
                   "comment": comment, "properties": properties, "owner": owner,
                   "catalog_type": "MANAGED_CATALOG", "schema_id": str(uuid.uuid4()),
                   "browse_only": False}, created=True)
@@ -112,7 +101,7 @@ def _apply_update(emu: Workspace, obj: dict[str, Any], request: Request,
     if request.body.get("properties") is not None:
         properties = check_type("properties", request.body["properties"], dict)
         obj["properties"] = dict(string_map("properties", properties))
-    stamp(emu, obj, created=False)
+    uc.stamp(emu, obj, created=False)
 
 
 def _move_children(emu: Workspace, old: str, new: str, collections: tuple[str, ...],
@@ -128,18 +117,18 @@ def _move_children(emu: Workspace, old: str, new: str, collections: tuple[str, .
 # --- catalogs --------------------------------------------------------------------------
 @routes.post("/catalogs")
 def create_catalog(emu: Workspace, request: Request) -> dict[str, Any]:
-    catalog_name = securable_name(require(request, "name"))
+    catalog_name = uc.securable_name(require(request, "name"))
     comment = optional(request, "comment", str)
     properties = initial_properties(request)
     storage_root = _storage_root(request)
     catalog_id = str(uuid.uuid4())
-    with emu.store.lock:
+    with emu.changing():
         if storage_root:
             access.check_managed_storage(emu, storage_root)
         else:
             access.check_metastore_root(emu)
-        CATALOG.refuse_taken(emu, catalog_name)
-        catalog = stamp(emu, {
+        uc.CATALOG.refuse_taken(emu, catalog_name)
+        catalog = uc.stamp(emu, {
             "name": catalog_name, "full_name": catalog_name, "comment": comment,
             "properties": properties, "storage_root": storage_root or None,
             "storage_location": managed_location(storage_root, "catalogs", catalog_id),
@@ -148,52 +137,44 @@ def create_catalog(emu: Workspace, request: Request) -> dict[str, Any]:
         emu.store["catalogs"][catalog_name] = catalog
         emu.store["schemas"][f"{catalog_name}.default"] = _new_schema(
             emu, catalog_name, "default", "Default schema (auto-created)", {})
-        emu.store["schemas"][f"{catalog_name}.{SYSTEM_SCHEMA}"] = _new_schema(
-            emu, catalog_name, SYSTEM_SCHEMA, "Information schema (auto-created)", {},
+        emu.store["schemas"][f"{catalog_name}.{uc.SYSTEM_SCHEMA}"] = _new_schema(
+            emu, catalog_name, uc.SYSTEM_SCHEMA, "Information schema (auto-created)", {},
             owner="System user")
-        emu.store.save()
-        return public(catalog)
+        return uc.public(catalog)
 
 
 @routes.get("/catalogs")
 def list_catalogs(emu: Workspace, request: Request) -> dict[str, Any]:
-    with emu.store.lock:
-        items = list(emu.store["catalogs"].values())
-    return listing(items, request, "catalogs", 1000, 1000)
+    return uc.CATALOG.list_all(emu, request)
 
 
 @routes.get(r"/catalogs/(?P<name>[^/]+)")
 def get_catalog(emu: Workspace, request: Request, name: str) -> dict[str, Any]:
-    with emu.store.lock:
-        return public(CATALOG.get(emu, name))
+    return uc.read(emu, uc.CATALOG.get, name)
 
 
 @routes.patch(r"/catalogs/(?P<name>[^/]+)")
 def update_catalog(emu: Workspace, request: Request, name: str) -> dict[str, Any]:
-    with emu.store.lock:
-        catalog = CATALOG.get(emu, name)
+    with emu.changing():
+        catalog = uc.CATALOG.get(emu, name)
         _apply_update(emu, catalog, request, ("comment", "owner", "isolation_mode",
                                               "enable_predictive_optimization"))
-        new_name = optional(request, "new_name", str)
-        if new_name and securable_name(new_name) != catalog["name"]:
-            new_name = securable_name(new_name)
-            CATALOG.refuse_taken(emu, new_name)
+        new = uc.new_name(request, catalog)
+        if new:
             old = catalog["name"]
-            CATALOG.move(emu, catalog, new_name, name=new_name)
-            _move_children(emu, old, new_name, ("schemas", "tables", "volumes"),
-                           catalog_name=new_name)
-        emu.store.save()
-        return public(catalog)
+            uc.CATALOG.rename(emu, catalog, new, new)
+            _move_children(emu, old, new, ("schemas", "tables", "volumes"), catalog_name=new)
+        return uc.public(catalog)
 
 
 @routes.delete(r"/catalogs/(?P<name>[^/]+)")
 def delete_catalog(emu: Workspace, request: Request, name: str) -> dict[str, Any]:
     force = optional(request, "force", bool, False)
-    with emu.store.lock:
-        catalog = CATALOG.get(emu, name)
+    with emu.changing():
+        catalog = uc.CATALOG.get(emu, name)
         prefix = catalog["name"] + "."
         schemas = [k for k in emu.store["schemas"] if k.startswith(prefix)
-                   and k != prefix + SYSTEM_SCHEMA]
+                   and k != prefix + uc.SYSTEM_SCHEMA]
         volumes = [k for k in emu.store["volumes"] if k.startswith(prefix)]
         if schemas and not force:
             raise invalid_state(f"Catalog '{catalog['name']}' is not empty. The catalog has "
@@ -202,75 +183,68 @@ def delete_catalog(emu: Workspace, request: Request, name: str) -> dict[str, Any
         for coll in ("tables", "volumes", "schemas"):
             for key in [k for k in emu.store[coll] if k.startswith(prefix)]:
                 del emu.store[coll][key]
-        CATALOG.drop(emu, catalog)
-        emu.store.save()
+        uc.CATALOG.drop(emu, catalog)
     return {}
 
 
 # --- schemas ---------------------------------------------------------------------------
 @routes.post("/schemas")
 def create_schema(emu: Workspace, request: Request) -> dict[str, Any]:
-    schema_name = securable_name(require(request, "name"))
-    catalog_name = name_arg(request, "catalog_name")
+    schema_name = uc.securable_name(require(request, "name"))
+    catalog_name = uc.name_arg(request, "catalog_name")
     comment = optional(request, "comment", str)
     properties = initial_properties(request)
     storage_root = _storage_root(request)
-    with emu.store.lock:
-        CATALOG.get(emu, catalog_name)
+    with emu.changing():
+        uc.CATALOG.get(emu, catalog_name)
         if storage_root:
             access.check_managed_storage(emu, storage_root)
         key = f"{catalog_name}.{schema_name}"
-        SCHEMA.refuse_taken(emu, key, schema_name)
+        uc.SCHEMA.refuse_taken(emu, key, schema_name)
         created = _new_schema(emu, catalog_name, schema_name, comment, properties)
         created["storage_root"] = storage_root or None
         created["storage_location"] = managed_location(storage_root, "schemas",
                                                         created["schema_id"])
         emu.store["schemas"][key] = created
-        emu.store.save()
-        return public(created)
+        return uc.public(created)
 
 
 @routes.get("/schemas")
 def list_schemas(emu: Workspace, request: Request) -> dict[str, Any]:
-    catalog_name = name_arg(request, "catalog_name")
+    catalog_name = uc.name_arg(request, "catalog_name")
     with emu.store.lock:
-        CATALOG.get(emu, catalog_name)
+        uc.CATALOG.get(emu, catalog_name)
         items = [s for s in emu.store["schemas"].values() if s["catalog_name"] == catalog_name]
-    return listing(items, request, "schemas", 1000, 1000)
+    return uc.listing(items, request, "schemas", 1000, 1000)
 
 
 @routes.get(r"/schemas/(?P<full_name>[^/]+)")
 def get_schema(emu: Workspace, request: Request, full_name: str) -> dict[str, Any]:
-    with emu.store.lock:
-        return public(schema(emu, full_name))
+    return uc.read(emu, uc.schema, full_name)
 
 
 @routes.patch(r"/schemas/(?P<full_name>[^/]+)")
 def update_schema(emu: Workspace, request: Request, full_name: str) -> dict[str, Any]:
-    with emu.store.lock:
-        found = schema(emu, full_name)
-        if found["name"] == SYSTEM_SCHEMA:
+    with emu.changing():
+        found = uc.schema(emu, full_name)
+        if found["name"] == uc.SYSTEM_SCHEMA:
             raise invalid(f"Cannot modify system schema '{found['full_name']}'.")
         _apply_update(emu, found, request, ("comment", "owner",
                                             "enable_predictive_optimization"))
-        new_name = optional(request, "new_name", str)
-        if new_name and securable_name(new_name) != found["name"]:
-            new_name, old_key = securable_name(new_name), found["full_name"]
-            new_key = f"{found['catalog_name']}.{new_name}"
-            SCHEMA.refuse_taken(emu, new_key, new_name)
-            SCHEMA.move(emu, found, new_key, name=new_name)
-            _move_children(emu, old_key, new_key, ("tables", "volumes"),
-                           schema_name=new_name)
-        emu.store.save()
-        return public(found)
+        new = uc.new_name(request, found)
+        if new:
+            old_key, new_key = found["full_name"], f"{found['catalog_name']}.{new}"
+            uc.SCHEMA.rename(emu, found, new_key, new, shown=new)
+            _move_children(emu, old_key, new_key, ("tables", "volumes"), schema_name=new)
+        return uc.public(found)
 
 
 @routes.delete(r"/schemas/(?P<full_name>[^/]+)")
 def delete_schema(emu: Workspace, request: Request, full_name: str) -> dict[str, Any]:
     force = optional(request, "force", bool, False)
-    with emu.store.lock:
-        found = schema(emu, full_name)
-        if found["name"] == SYSTEM_SCHEMA:
+    with emu.changing():
+        found = uc.schema(emu, full_name)
+        if found["name"] == uc.SYSTEM_SCHEMA:
             raise invalid(f"Cannot delete system schema '{found['full_name']}'.")
         prefix = found["full_name"] + "."
         tables = [k for k in emu.store["tables"] if k.startswith(prefix)]
@@ -282,6 +256,5 @@ def delete_schema(emu: Workspace, request: Request, full_name: str) -> dict[str,
         for coll, keys in (("tables", tables), ("volumes", volumes)):
             for key in keys:
                 del emu.store[coll][key]
-        SCHEMA.drop(emu, found)
-        emu.store.save()
+        uc.SCHEMA.drop(emu, found)
     return {}

@@ -128,7 +128,6 @@ def unexpected_state(cluster: dict[str, Any]) -> ApiError:
 def changing(emu: Workspace, request: Request) -> Iterator[dict[str, Any]]:
     """The request's cluster (``cluster_id``, else its 400), under the store's lock; the
     change is saved when the block ends without an error."""
-    with emu.store.lock:
+    with emu.changing():
         cluster = get_cluster(emu, request.arg("cluster_id"))
         yield cluster
-        emu.store.save()

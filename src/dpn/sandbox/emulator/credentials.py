@@ -16,17 +16,10 @@ import re
 import uuid
 from typing import Any
 
-from dpn.sandbox.emulator import iam
+from dpn.sandbox.emulator import iam, uc
 from dpn.sandbox.emulator.errors import invalid, invalid_state
 from dpn.sandbox.emulator.request import Request, check_type, optional, require, set_fields
 from dpn.sandbox.emulator.routing import Routes
-from dpn.sandbox.emulator.uc import (
-    STORAGE_CREDENTIAL,
-    listing,
-    public,
-    securable_name,
-    stamp,
-)
 from dpn.sandbox.emulator.workspace import Workspace
 
 _ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
@@ -36,7 +29,7 @@ routes = Routes(r"/api/2\.1/unity-catalog/storage-credentials")
 
 
 def credential(emu: Workspace, name: str) -> dict[str, Any]:
-    return STORAGE_CREDENTIAL.get(emu, name)
+    return uc.STORAGE_CREDENTIAL.get(emu, name)
 
 
 def _role_arn(request: Request) -> str:
@@ -59,15 +52,15 @@ def create_credential(emu: Workspace, request: Request) -> dict[str, Any]:
     connecting to AWS S3" (copy the external ID from the created credential into the
     trust policy). No AWS call is made: the role cannot trust an id that does not exist
     yet, so the service validates only when a location uses the credential."""
-    name = securable_name(require(request, "name"))
+    name = uc.securable_name(require(request, "name"))
     if any(request.body.get(kind) for kind in _OTHER_CLOUDS):
         raise invalid("Only aws_iam_role storage credentials exist on an AWS workspace.")
     if request.body.get("aws_iam_role") is None:
         raise invalid("Missing required field: aws_iam_role")
     arn = _role_arn(request)
-    with emu.store.lock:
-        STORAGE_CREDENTIAL.refuse_taken(emu, name)
-        cred = stamp(emu, {
+    with emu.changing():
+        uc.STORAGE_CREDENTIAL.refuse_taken(emu, name)
+        cred = uc.stamp(emu, {
             "name": name, "full_name": name, "id": str(uuid.uuid4()),
             "aws_iam_role": {"role_arn": arn, "external_id": str(uuid.uuid4()),
                              "unity_catalog_iam_arn": iam.UC_MASTER_ROLE_ARN},
@@ -76,21 +69,17 @@ def create_credential(emu: Workspace, request: Request) -> dict[str, Any]:
             "isolation_mode": "ISOLATION_MODE_OPEN", "used_for_managed_storage": False,
             "securable_type": "STORAGE_CREDENTIAL"}, created=True)
         emu.store["storage_credentials"][name] = cred
-        emu.store.save()
-        return public(cred)
+        return uc.public(cred)
 
 
 @routes.get(r"/(?P<name>[^/]+)")
 def get_credential(emu: Workspace, request: Request, name: str) -> dict[str, Any]:
-    with emu.store.lock:
-        return public(credential(emu, name))
+    return uc.read(emu, credential, name)
 
 
 @routes.get()
 def list_credentials(emu: Workspace, request: Request) -> dict[str, Any]:
-    with emu.store.lock:
-        items = list(emu.store["storage_credentials"].values())
-    return listing(items, request, "storage_credentials", 1000, 1000)
+    return uc.STORAGE_CREDENTIAL.list_all(emu, request)
 
 
 @routes.patch(r"/(?P<name>[^/]+)")
@@ -102,7 +91,7 @@ def update_credential(emu: Workspace, request: Request, name: str) -> dict[str, 
     locations or external tables"; the service's "... dependent storage location(s); use
     force option" as quoted in public Terraform troubleshooting notes)."""
     force = optional(request, "force", bool, False)
-    with emu.store.lock:
+    with emu.changing():
         cred = credential(emu, name)
         arn = _role_arn(request) if request.body.get("aws_iam_role") is not None else None
         users = _users(emu, cred["name"])
@@ -114,12 +103,11 @@ def update_credential(emu: Workspace, request: Request, name: str) -> dict[str, 
         set_fields(request, cred, (("comment", str), ("owner", str), ("read_only", bool)))
         if arn:
             cred["aws_iam_role"]["role_arn"] = arn
-        new_name = optional(request, "new_name", str)
-        if new_name and securable_name(new_name) != cred["name"]:
-            _rename_credential(emu, cred, securable_name(new_name))
-        stamp(emu, cred, created=False)
-        emu.store.save()
-        return public(cred)
+        new = uc.new_name(request, cred)
+        if new:
+            _rename_credential(emu, cred, new)
+        uc.stamp(emu, cred, created=False)
+        return uc.public(cred)
 
 
 def _users(emu: Workspace, credential_name: str) -> list[dict[str, Any]]:
@@ -129,9 +117,8 @@ def _users(emu: Workspace, credential_name: str) -> list[dict[str, Any]]:
 
 
 def _rename_credential(emu: Workspace, cred: dict[str, Any], new: str) -> None:
-    STORAGE_CREDENTIAL.refuse_taken(emu, new)
     old = cred["name"]
-    STORAGE_CREDENTIAL.move(emu, cred, new, name=new)
+    uc.STORAGE_CREDENTIAL.rename(emu, cred, new, new)
     for location in emu.store["external_locations"].values():
         if location["credential_name"] == old:
             location["credential_name"] = new
@@ -144,7 +131,7 @@ def delete_credential(emu: Workspace, request: Request, name: str) -> dict[str, 
     delete`` (force: "even if there are dependent external locations or external
     tables"). Forced, the locations stay and keep naming the gone credential."""
     force = optional(request, "force", bool, False)
-    with emu.store.lock:
+    with emu.changing():
         cred = credential(emu, name)
         users = _users(emu, cred["name"])
         if users and not force:
@@ -153,6 +140,5 @@ def delete_credential(emu: Workspace, request: Request, name: str) -> dict[str, 
                 f"table(s) and {len(users)} dependent storage location(s). You may use force "
                 "option to delete it but the managed storage data using this storage "
                 "credential cannot be purged by Unity Catalog anymore.")
-        STORAGE_CREDENTIAL.drop(emu, cred)
-        emu.store.save()
+        uc.STORAGE_CREDENTIAL.drop(emu, cred)
     return {}

@@ -78,13 +78,12 @@ def create(emu: Workspace, request: Request) -> dict[str, Any]:
     settings = validate({k: v for k, v in request.body.items() if k != "access_control_list"})
     if _is_22(request):
         queue_default(settings)
-    with emu.store.lock:
+    with emu.changing():
         job_id = emu.store.next_job_id()
         job = {"job_id": job_id, "creator_user_name": USER, "created_time": emu.now_ms(),
                "settings": settings}
         job["run_as_user_name"] = _run_as_user(job)
         emu.store["jobs"][str(job_id)] = job
-        emu.store.save()
     return {"job_id": job_id}
 
 
@@ -184,13 +183,12 @@ def reset(emu: Workspace, request: Request) -> dict[str, Any]:
     settings = validate(request.body["new_settings"])
     if _is_22(request):
         queue_default(settings)
-    with emu.store.lock:
+    with emu.changing():
         job = _get(emu, job_id)
         if settings.get("run_as") is None and job["settings"].get("run_as") is not None:
             settings["run_as"] = job["settings"]["run_as"]
         job["settings"] = settings
         job["run_as_user_name"] = _run_as_user(job)
-        emu.store.save()
     return {}
 
 
@@ -206,7 +204,7 @@ def update(emu: Workspace, request: Request) -> dict[str, Any]:
     check_type("new_settings", new, dict)
     remove = request.body.get("fields_to_remove") or []
     check_type("fields_to_remove", remove, list)
-    with emu.store.lock:
+    with emu.changing():
         job = _get(emu, job_id)
         merged = copy.deepcopy(job["settings"])
         for field, value in new.items():
@@ -232,15 +230,13 @@ def update(emu: Workspace, request: Request) -> dict[str, Any]:
                 merged.pop(head, None)
         job["settings"] = validate(merged)
         job["run_as_user_name"] = _run_as_user(job)
-        emu.store.save()
     return {}
 
 
 @routes.post("delete")
 def delete(emu: Workspace, request: Request) -> dict[str, Any]:
     job_id = _job_id(request)
-    with emu.store.lock:
+    with emu.changing():
         _get(emu, job_id)
         del emu.store["jobs"][str(job_id)]
-        emu.store.save()
     return {}

@@ -17,27 +17,19 @@ import re
 import uuid
 from typing import Any
 
-from dpn.sandbox.emulator import access, iam
+from dpn.sandbox.emulator import access, iam, uc
 from dpn.sandbox.emulator.credentials import credential
 from dpn.sandbox.emulator.errors import invalid, invalid_state
 from dpn.sandbox.emulator.paths import covers, storage_url
 from dpn.sandbox.emulator.request import Request, check_type, optional, require, set_fields
 from dpn.sandbox.emulator.routing import Routes
-from dpn.sandbox.emulator.uc import (
-    EXTERNAL_LOCATION,
-    listing,
-    name_arg,
-    public,
-    securable_name,
-    stamp,
-)
 from dpn.sandbox.emulator.workspace import Workspace
 
 routes = Routes(r"/api/2\.1/unity-catalog/external-locations")
 
 
 def location(emu: Workspace, name: str) -> dict[str, Any]:
-    return EXTERNAL_LOCATION.get(emu, name)
+    return uc.EXTERNAL_LOCATION.get(emu, name)
 
 
 def _url(value: Any) -> str:
@@ -63,20 +55,20 @@ def _refuse_overlap(emu: Workspace, url: str, own: str | None, call: str) -> Non
 
 @routes.post()
 def create_location(emu: Workspace, request: Request) -> dict[str, Any]:
-    name = securable_name(require(request, "name"))
+    name = uc.securable_name(require(request, "name"))
     url = _url(require(request, "url"))
-    credential_name = name_arg(request, "credential_name")
+    credential_name = uc.name_arg(request, "credential_name")
     read_only = optional(request, "read_only", bool, False)
     skip = optional(request, "skip_validation", bool, False)
     with emu.store.lock:
-        EXTERNAL_LOCATION.refuse_taken(emu, name)
+        uc.EXTERNAL_LOCATION.refuse_taken(emu, name)
         cred = credential(emu, credential_name)
         _refuse_overlap(emu, url, None, "CreateExternalLocation")
     if not skip:
         iam.validate(emu, cred, url, read_only)
-    with emu.store.lock:
-        EXTERNAL_LOCATION.refuse_taken(emu, name)  # created while validating
-        loc = stamp(emu, {
+    with emu.changing():
+        uc.EXTERNAL_LOCATION.refuse_taken(emu, name)  # created while validating
+        loc = uc.stamp(emu, {
             "name": name, "full_name": name, "id": str(uuid.uuid4()), "url": url,
             "credential_name": cred["name"], "credential_id": cred["id"],
             "comment": optional(request, "comment", str), "read_only": read_only,
@@ -85,21 +77,17 @@ def create_location(emu: Workspace, request: Request) -> dict[str, Any]:
             "securable_kind": "EXTERNAL_LOCATION_STANDARD", "browse_only": False},
             created=True)
         emu.store["external_locations"][name] = loc
-        emu.store.save()
-        return public(loc)
+        return uc.public(loc)
 
 
 @routes.get(r"/(?P<name>[^/]+)")
 def get_location(emu: Workspace, request: Request, name: str) -> dict[str, Any]:
-    with emu.store.lock:
-        return public(location(emu, name))
+    return uc.read(emu, location, name)
 
 
 @routes.get()
 def list_locations(emu: Workspace, request: Request) -> dict[str, Any]:
-    with emu.store.lock:
-        items = list(emu.store["external_locations"].values())
-    return listing(items, request, "external_locations", 1000, 1000)
+    return uc.EXTERNAL_LOCATION.list_all(emu, request)
 
 
 @routes.patch(r"/(?P<name>[^/]+)")
@@ -125,19 +113,16 @@ def update_location(emu: Workspace, request: Request, name: str) -> dict[str, An
             loc["url"], loc["credential_name"], loc["read_only"])
     if reach_changed and not skip:
         iam.validate(emu, cred, url, read_only)
-    with emu.store.lock:
+    with emu.changing():
         loc = location(emu, name)
         set_fields(request, loc, (("comment", str), ("owner", str), ("fallback", bool)))
         loc.update(url=url, credential_name=cred["name"], credential_id=cred["id"],
                    read_only=read_only)
-        new_name = optional(request, "new_name", str)
-        if new_name and securable_name(new_name) != loc["name"]:
-            new = securable_name(new_name)
-            EXTERNAL_LOCATION.refuse_taken(emu, new)
-            EXTERNAL_LOCATION.move(emu, loc, new, name=new)
-        stamp(emu, loc, created=False)
-        emu.store.save()
-        return public(loc)
+        new = uc.new_name(request, loc)
+        if new:
+            uc.EXTERNAL_LOCATION.rename(emu, loc, new, new)
+        uc.stamp(emu, loc, created=False)
+        return uc.public(loc)
 
 
 @routes.delete(r"/(?P<name>[^/]+)")
@@ -147,7 +132,7 @@ def delete_location(emu: Workspace, request: Request, name: str) -> dict[str, An
     ``ExternalLocationsAPI.delete`` (force: "even if there are dependent external
     tables or mounts")."""
     force = optional(request, "force", bool, False)
-    with emu.store.lock:
+    with emu.changing():
         loc = location(emu, name)
         found = access.dependents(emu, loc["url"])
         if found and not force:
@@ -162,6 +147,5 @@ def delete_location(emu: Workspace, request: Request, name: str) -> dict[str, An
                 "registered model versions, 0 dependent shares, and 0 dependent shared "
                 "notebook files. You may use force option to delete it but the managed "
                 "storage data under this location cannot be purged by Unity Catalog anymore.")
-        EXTERNAL_LOCATION.drop(emu, loc)
-        emu.store.save()
+        uc.EXTERNAL_LOCATION.drop(emu, loc)
     return {}

@@ -73,6 +73,5 @@ def apply(emu: Workspace, body: dict[str, Any]) -> None:
             raise ValueError("user_groups must be a list of group names")
         changes["user_groups"] = list(groups)
     if changes:
-        with emu.store.lock:
+        with emu.changing():
             emu.store["settings"].update(changes)
-            emu.store.save()

@@ -11,7 +11,7 @@ import re
 import uuid
 from typing import Any
 
-from dpn.sandbox.emulator import access
+from dpn.sandbox.emulator import access, uc
 from dpn.sandbox.emulator.errors import invalid, missing
 from dpn.sandbox.emulator.paths import storage_url
 from dpn.sandbox.emulator.request import (
@@ -23,19 +23,6 @@ from dpn.sandbox.emulator.request import (
     string_map,
 )
 from dpn.sandbox.emulator.routing import Routes
-from dpn.sandbox.emulator.uc import (
-    CATALOG,
-    SYSTEM_SCHEMA,
-    TABLE,
-    listing,
-    name_arg,
-    public,
-    schema,
-    securable_name,
-    split,
-    stamp,
-    table,
-)
 from dpn.sandbox.emulator.workspace import Workspace
 
 FORMATS = {"DELTA", "PARQUET", "CSV", "JSON", "AVRO", "ORC", "TEXT"}
@@ -100,9 +87,9 @@ def delta_properties(commit_ms: int) -> dict[str, str]:
 
 @routes.post("/tables")
 def create_table(emu: Workspace, request: Request) -> dict[str, Any]:
-    name = securable_name(require(request, "name"))
-    catalog_name = name_arg(request, "catalog_name")
-    schema_name = name_arg(request, "schema_name")
+    name = uc.securable_name(require(request, "name"))
+    catalog_name = uc.name_arg(request, "catalog_name")
+    schema_name = uc.name_arg(request, "schema_name")
     table_type = require(request, "table_type")
     if table_type != "EXTERNAL":
         raise invalid(f"Table type {table_type} is not supported: only EXTERNAL tables can "
@@ -117,14 +104,14 @@ def create_table(emu: Workspace, request: Request) -> dict[str, Any]:
     columns = _columns(request.body.get("columns") or [])
     properties = string_map("properties", optional(request, "properties", dict, {}))
     comment = optional(request, "comment", str)
-    with emu.store.lock:
-        parent = schema(emu, f"{catalog_name}.{schema_name}")
-        if parent["name"] == SYSTEM_SCHEMA:
+    with emu.changing():
+        parent = uc.schema(emu, f"{catalog_name}.{schema_name}")
+        if parent["name"] == uc.SYSTEM_SCHEMA:
             raise invalid(f"Cannot create tables in system schema '{parent['full_name']}'.")
         full_name = f"{catalog_name}.{schema_name}.{name}"
-        TABLE.refuse_taken(emu, full_name)
+        uc.TABLE.refuse_taken(emu, full_name)
         access.check_external_table(emu, parent, location)
-        created = stamp(emu, {
+        created = uc.stamp(emu, {
             "name": name, "catalog_name": catalog_name, "schema_name": schema_name,
             "full_name": full_name, "table_type": table_type,
             "data_source_format": data_source_format, "columns": columns,
@@ -134,35 +121,33 @@ def create_table(emu: Workspace, request: Request) -> dict[str, Any]:
         if data_source_format == "DELTA":
             created["properties"] = {**delta_properties(created["created_at"]), **properties}
         emu.store["tables"][full_name] = created
-        emu.store.save()
-        return public(created)
+        return uc.public(created)
 
 
 @routes.get(r"/tables/(?P<full_name>[^/]+)")
 def get_table(emu: Workspace, request: Request, full_name: str) -> dict[str, Any]:
-    with emu.store.lock:
-        return public(table(emu, full_name))
+    return uc.read(emu, uc.table, full_name)
 
 
 @routes.get(r"/tables/(?P<full_name>[^/]+)/exists")
 def table_exists(emu: Workspace, request: Request, full_name: str) -> dict[str, Any]:
-    cat, sch, tbl = split(full_name, 3, "table")
+    cat, sch, tbl = uc.split(full_name, 3, "table")
     with emu.store.lock:
-        schema(emu, f"{cat}.{sch}")
+        uc.schema(emu, f"{cat}.{sch}")
         return {"table_exists": f"{cat}.{sch}.{tbl}" in emu.store["tables"]}
 
 
 @routes.get("/tables")
 def list_tables(emu: Workspace, request: Request) -> dict[str, Any]:
-    catalog_name = name_arg(request, "catalog_name")
-    schema_name = name_arg(request, "schema_name")
+    catalog_name = uc.name_arg(request, "catalog_name")
+    schema_name = uc.name_arg(request, "schema_name")
     omit_columns = optional(request, "omit_columns", bool, False)
     omit_properties = optional(request, "omit_properties", bool, False)
     with emu.store.lock:
-        parent = schema(emu, f"{catalog_name}.{schema_name}")
+        parent = uc.schema(emu, f"{catalog_name}.{schema_name}")
         prefix = parent["full_name"] + "."
         items = [t for k, t in emu.store["tables"].items() if k.startswith(prefix)]
-    out = listing(items, request, "tables", 50, 50)
+    out = uc.listing(items, request, "tables", 50, 50)
     for entry in out["tables"]:
         if omit_columns:
             entry.pop("columns", None)
@@ -177,11 +162,11 @@ def list_summaries(emu: Workspace, request: Request) -> dict[str, Any]:
     ``schema_name_pattern`` and ``table_name_pattern`` (SQL LIKE: ``%``, ``_``).
     source: databricks-sdk ``TablesAPI.list_summaries`` docstring (page length up to a
     server value of 10000; a page may be empty and still carry a ``next_page_token``)."""
-    catalog_name = name_arg(request, "catalog_name")
+    catalog_name = uc.name_arg(request, "catalog_name")
     schemas = _like(optional(request, "schema_name_pattern", str, "") or "%")
     names = _like(optional(request, "table_name_pattern", str, "") or "%")
     with emu.store.lock:
-        CATALOG.get(emu, catalog_name)
+        uc.CATALOG.get(emu, catalog_name)
         items = sorted((t["full_name"], t["table_type"]) for t in emu.store["tables"].values()
                        if t["catalog_name"] == catalog_name and schemas.fullmatch(
                            t["schema_name"]) and names.fullmatch(t["name"]))
@@ -199,18 +184,17 @@ def _like(pattern: str) -> re.Pattern[str]:
 @routes.patch(r"/tables/(?P<full_name>[^/]+)")
 def update_table(emu: Workspace, request: Request, full_name: str) -> dict[str, Any]:
     with emu.store.lock:
-        found = table(emu, full_name)
+        found = uc.table(emu, full_name)
         owner = optional(request, "owner", str)
         if owner:
             found["owner"] = owner
-            stamp(emu, found, created=False)
+            uc.stamp(emu, found, created=False)
             emu.store.save()
     return {}
 
 
 @routes.delete(r"/tables/(?P<full_name>[^/]+)")
 def delete_table(emu: Workspace, request: Request, full_name: str) -> dict[str, Any]:
-    with emu.store.lock:
-        TABLE.drop(emu, table(emu, full_name))
-        emu.store.save()
+    with emu.changing():
+        uc.TABLE.drop(emu, uc.table(emu, full_name))
     return {}

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from dpn.sandbox.emulator import grantstore
 from dpn.sandbox.emulator.errors import ApiError, invalid, not_found
-from dpn.sandbox.emulator.request import Request, check_type, page, require
+from dpn.sandbox.emulator.request import Request, check_type, optional, page, require
 from dpn.sandbox.emulator.workspace import USER, Workspace
 
 METASTORE_ID = "11111111-2222-3333-4444-555555555555"
@@ -35,6 +36,14 @@ def securable_name(value: Any, field: str = "name") -> str:
 def name_arg(request: Request, field: str) -> str:
     """A required name field of the request (``catalog_name``, ``schema_name``...)."""
     return securable_name(require(request, field), field)
+
+
+def new_name(request: Request, obj: dict[str, Any]) -> str | None:
+    """An update's ``new_name`` (lower case) when it renames ``obj``, else None."""
+    sent = optional(request, "new_name", str)
+    if sent and securable_name(sent) != obj["name"]:
+        return securable_name(sent)
+    return None
 
 
 def split(full_name: str, parts: int, kind: str) -> list[str]:
@@ -65,6 +74,13 @@ def listing(items: list[dict[str, Any]], request: Request, key: str, default: in
     return {key: [public(i) for i in found.items], **found.tokens()}
 
 
+def read(emu: Workspace, lookup: Callable[[Workspace, str], dict[str, Any]],
+         full_name: str) -> dict[str, Any]:
+    """A get call's answer: what ``lookup`` finds (else its 404), as answered."""
+    with emu.store.lock:
+        return public(lookup(emu, full_name))
+
+
 @dataclass(frozen=True)
 class Securable:
     """One kind of securable: where the store keeps it (by lower-case ``full_name``),
@@ -84,18 +100,26 @@ class Securable:
                             f"{self.label} '{full_name.lower()}' does not exist.")
         return found
 
+    def list_all(self, emu: Workspace, request: Request) -> dict[str, Any]:
+        """A list call's answer over every one of the kind, up to 1000 a page."""
+        with emu.store.lock:
+            items = list(emu.store[self.collection].values())
+        return listing(items, request, self.collection, 1000, 1000)
+
     def refuse_taken(self, emu: Workspace, full_name: str, shown: str | None = None) -> None:
         """400 ``exists_code`` if ``full_name`` is taken; the message names ``shown``."""
         if full_name in emu.store[self.collection]:
             raise ApiError(400, self.exists_code,
                            f"{self.label} '{shown or full_name}' already exists")
 
-    def move(self, emu: Workspace, obj: dict[str, Any], full_name: str,
-             **fields: Any) -> None:
-        """Rename ``obj`` to ``full_name`` (and set ``fields``), its grants following."""
+    def rename(self, emu: Workspace, obj: dict[str, Any], full_name: str, name: str,
+               shown: str | None = None) -> None:
+        """Rename ``obj`` to ``name`` (``full_name``), its grants following; 400
+        ``exists_code`` (naming ``shown``) if that is taken."""
+        self.refuse_taken(emu, full_name, shown)
         old = obj["full_name"]
         del emu.store[self.collection][old]
-        obj.update(full_name=full_name, **fields)
+        obj.update(name=name, full_name=full_name)
         emu.store[self.collection][full_name] = obj
         grantstore.rename(emu, self.grant_type, old, full_name)
 

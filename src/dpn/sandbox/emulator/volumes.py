@@ -19,24 +19,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from dpn.sandbox.emulator import access, options
+from dpn.sandbox.emulator import access, options, uc
 from dpn.sandbox.emulator.errors import invalid, invalid_state, missing
 from dpn.sandbox.emulator.paths import covers, storage_url
 from dpn.sandbox.emulator.request import Request, optional, require, set_fields
 from dpn.sandbox.emulator.routing import Routes
-from dpn.sandbox.emulator.uc import (
-    CATALOG,
-    METASTORE_ID,
-    SYSTEM_SCHEMA,
-    VOLUME,
-    listing,
-    name_arg,
-    public,
-    schema,
-    securable_name,
-    stamp,
-    volume,
-)
 from dpn.sandbox.emulator.workspace import Workspace
 
 VOLUME_TYPES = ("EXTERNAL", "MANAGED")
@@ -67,11 +54,11 @@ def _managed_location(emu: Workspace, parent: dict[str, Any], volume_id: str) ->
     """Where a MANAGED volume lives: under the nearest managed storage (SDK
     ``VolumesAPI.create``: "the default location which is specified by the parent
     schema, or the parent catalog, or the Metastore")."""
-    catalog = CATALOG.get(emu, parent["catalog_name"])
+    catalog = uc.CATALOG.get(emu, parent["catalog_name"])
     base = parent.get("storage_location") or catalog.get("storage_location")
     root = options.get(emu, "metastore_root")
     if not base and root:
-        base = f"{root}/metastore/{METASTORE_ID}"
+        base = f"{root}/metastore/{uc.METASTORE_ID}"
     if not base:
         raise invalid_state("Metastore storage root URL does not exist. Please provide a "
                             "storage location for the catalog or schema of the volume.")
@@ -80,9 +67,9 @@ def _managed_location(emu: Workspace, parent: dict[str, Any], volume_id: str) ->
 
 @routes.post()
 def create_volume(emu: Workspace, request: Request) -> dict[str, Any]:
-    catalog_name = name_arg(request, "catalog_name")
-    schema_name = name_arg(request, "schema_name")
-    name = securable_name(require(request, "name"))
+    catalog_name = uc.name_arg(request, "catalog_name")
+    schema_name = uc.name_arg(request, "schema_name")
+    name = uc.securable_name(require(request, "name"))
     volume_type = request.arg("volume_type")
     if not volume_type:
         raise invalid("CreateVolume Missing required field: volume_type")
@@ -93,12 +80,12 @@ def create_volume(emu: Workspace, request: Request) -> dict[str, Any]:
         raise invalid("CreateVolume storage_location can not be provided.")
     if volume_type == "EXTERNAL" and not location:
         raise missing("storage_location")
-    with emu.store.lock:
-        parent = schema(emu, f"{catalog_name}.{schema_name}")
-        if parent["name"] == SYSTEM_SCHEMA:
+    with emu.changing():
+        parent = uc.schema(emu, f"{catalog_name}.{schema_name}")
+        if parent["name"] == uc.SYSTEM_SCHEMA:
             raise invalid(f"Cannot create volumes in system schema '{parent['full_name']}'.")
         full_name = f"{catalog_name}.{schema_name}.{name}"
-        VOLUME.refuse_taken(emu, full_name)
+        uc.VOLUME.refuse_taken(emu, full_name)
         volume_id = str(uuid.uuid4())
         if location:
             location = storage_url(location)
@@ -108,52 +95,46 @@ def create_volume(emu: Workspace, request: Request) -> dict[str, Any]:
             access.check_external_volume(emu, location)
         else:
             location = _managed_location(emu, parent, volume_id)
-        vol = stamp(emu, {
+        vol = uc.stamp(emu, {
             "name": name, "catalog_name": catalog_name, "schema_name": schema_name,
             "full_name": full_name, "volume_type": volume_type, "storage_location": location,
             "comment": optional(request, "comment", str), "volume_id": volume_id,
             "browse_only": False}, created=True)
         emu.store["volumes"][full_name] = vol
-        emu.store.save()
-        return public(vol)
+        return uc.public(vol)
 
 
 @routes.get(r"/(?P<full_name>[^/]+)")
 def read_volume(emu: Workspace, request: Request, full_name: str) -> dict[str, Any]:
-    with emu.store.lock:
-        return public(volume(emu, full_name))
+    return uc.read(emu, uc.volume, full_name)
 
 
 @routes.get()
 def list_volumes(emu: Workspace, request: Request) -> dict[str, Any]:
-    catalog_name = name_arg(request, "catalog_name")
-    schema_name = name_arg(request, "schema_name")
+    catalog_name = uc.name_arg(request, "catalog_name")
+    schema_name = uc.name_arg(request, "schema_name")
     with emu.store.lock:
-        parent = schema(emu, f"{catalog_name}.{schema_name}")
+        parent = uc.schema(emu, f"{catalog_name}.{schema_name}")
         prefix = parent["full_name"] + "."
         items = [v for k, v in emu.store["volumes"].items() if k.startswith(prefix)]
-    return listing(items, request, "volumes", 10000, 10000)
+    return uc.listing(items, request, "volumes", 10000, 10000)
 
 
 @routes.patch(r"/(?P<full_name>[^/]+)")
 def update_volume(emu: Workspace, request: Request, full_name: str) -> dict[str, Any]:
     """Only the name, the owner or the comment change (SDK ``VolumesAPI.update``)."""
-    with emu.store.lock:
-        vol = volume(emu, full_name)
+    with emu.changing():
+        vol = uc.volume(emu, full_name)
         set_fields(request, vol, (("comment", str), ("owner", str)))
-        new_name = optional(request, "new_name", str)
-        if new_name and securable_name(new_name) != vol["name"]:
-            new_key = f"{vol['catalog_name']}.{vol['schema_name']}.{securable_name(new_name)}"
-            VOLUME.refuse_taken(emu, new_key)
-            VOLUME.move(emu, vol, new_key, name=securable_name(new_name))
-        stamp(emu, vol, created=False)
-        emu.store.save()
-        return public(vol)
+        new = uc.new_name(request, vol)
+        if new:
+            uc.VOLUME.rename(emu, vol, f"{vol['catalog_name']}.{vol['schema_name']}.{new}", new)
+        uc.stamp(emu, vol, created=False)
+        return uc.public(vol)
 
 
 @routes.delete(r"/(?P<full_name>[^/]+)")
 def delete_volume(emu: Workspace, request: Request, full_name: str) -> dict[str, Any]:
-    with emu.store.lock:
-        VOLUME.drop(emu, volume(emu, full_name))
-        emu.store.save()
+    with emu.changing():
+        uc.VOLUME.drop(emu, uc.volume(emu, full_name))
     return {}

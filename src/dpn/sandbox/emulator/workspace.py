@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from dpn.sandbox.emulator.iamroles import RoleReader
@@ -42,3 +43,12 @@ class Workspace:
 
     def now_ms(self) -> int:
         return int(self.now() * 1000)
+
+    @contextmanager
+    def changing(self) -> Iterator[None]:
+        """A change of the objects: under the store's lock, saved when the block ends
+        without an error (an error leaves nothing to save: handlers check before they
+        change)."""
+        with self.store.lock:
+            yield
+            self.store.save()
