@@ -3,7 +3,7 @@ covers a path, what depends on a location, and the preconditions of creating sto
 under Unity Catalog. The preconditions apply only while the ``enforce_access`` option
 is on (``options.ENFORCE_ACCESS_DEFAULT``); path coverage and dependents always hold.
 
-The caller (``app.USER``) counts as the owner of the catalogs and schemas it works in for
+The caller (``workspace.USER``) counts as the owner of the catalogs and schemas it works in for
 the standard privileges (USE CATALOG, USE SCHEMA, CREATE TABLE, CREATE VOLUME): the
 emulator has no group membership to decide otherwise. What it checks:
 
@@ -34,13 +34,15 @@ LOCATION on Metastore '...'").
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dpn.sandbox.emulator import grantstore, options
 from dpn.sandbox.emulator.errors import ApiError, invalid_state
-
-if TYPE_CHECKING:
-    from dpn.sandbox.emulator.app import Emulator
+from dpn.sandbox.emulator.paths import covers
+from dpn.sandbox.emulator.request import Request
+from dpn.sandbox.emulator.routing import Routes
+from dpn.sandbox.emulator.uc import METASTORE_ID
+from dpn.sandbox.emulator.workspace import USER, Workspace
 
 # Principals every user belongs to: account-level "account users" (Databricks docs
 # "Manage groups": all account users are members of it).
@@ -48,14 +50,7 @@ _EVERYONE = ("account users",)
 _EXPLICIT_ONLY = {"EXTERNAL_USE_SCHEMA", "EXTERNAL_USE_LOCATION"}
 
 
-def covers(parent: str, child: str) -> bool:
-    """True if storage path ``child`` is ``parent`` or below it, compared by whole path
-    segments (``s3://b/data`` covers ``s3://b/data/x`` but not ``s3://b/database``). Both
-    are normalised (no trailing slash) by ``catalog.storage_url``."""
-    return child == parent or child.startswith(parent.rstrip("/") + "/")
-
-
-def covering_location(emu: Emulator, path: str) -> dict[str, Any] | None:
+def covering_location(emu: Workspace, path: str) -> dict[str, Any] | None:
     """The external location whose url covers ``path``, the most specific one if nested
     locations ever exist (the service forbids overlaps, so normally just one)."""
     found = [loc for loc in emu.store["external_locations"].values()
@@ -63,7 +58,7 @@ def covering_location(emu: Emulator, path: str) -> dict[str, Any] | None:
     return max(found, key=lambda loc: len(loc["url"]), default=None)
 
 
-def dependents(emu: Emulator, url: str) -> list[tuple[str, str]]:
+def dependents(emu: Workspace, url: str) -> list[tuple[str, str]]:
     """(kind, full_name) of the catalogs and schemas whose ``storage_root``, and the tables
     and external volumes whose ``storage_location``, lie under ``url``."""
     found = []
@@ -77,17 +72,15 @@ def dependents(emu: Emulator, url: str) -> list[tuple[str, str]]:
     return found
 
 
-def enforced(emu: Emulator) -> bool:
+def enforced(emu: Workspace) -> bool:
     return bool(options.get(emu, "enforce_access"))
 
 
-def holds(emu: Emulator, securable_type: str, full_name: str, privilege: str,
+def holds(emu: Workspace, securable_type: str, full_name: str, privilege: str,
           owner: str | None = None) -> bool:
     """True if the caller holds ``privilege`` on the securable: granted to it, to a group
     it is in (``user_groups``) or to the group every user is in; unless the privilege is
     one of EXTERNAL USE, also through ALL_PRIVILEGES or through owning the securable."""
-    from dpn.sandbox.emulator.app import USER
-
     if privilege not in _EXPLICIT_ONLY and owner and owner.lower() == USER:
         return True
     grants = grantstore.assignments(emu, securable_type, full_name)
@@ -107,7 +100,7 @@ def _denied(privilege: str, securable: str, name: str) -> ApiError:
                     f"'{name}'.")
 
 
-def _location_privilege(emu: Emulator, path: str, privilege: str) -> dict[str, Any]:
+def _location_privilege(emu: Workspace, path: str, privilege: str) -> dict[str, Any]:
     """The location covering ``path`` once the caller is shown to hold ``privilege`` on it."""
     loc = covering_location(emu, path)
     if loc is None:
@@ -119,7 +112,7 @@ def _location_privilege(emu: Emulator, path: str, privilege: str) -> dict[str, A
     return loc
 
 
-def check_external_table(emu: Emulator, schema: dict[str, Any], path: str) -> None:
+def check_external_table(emu: Workspace, schema: dict[str, Any], path: str) -> None:
     """Preconditions of ``POST tables`` (EXTERNAL DELTA at ``path``), see module docstring."""
     if not enforced(emu):
         return
@@ -131,17 +124,17 @@ def check_external_table(emu: Emulator, schema: dict[str, Any], path: str) -> No
         raise _denied("CREATE_EXTERNAL_TABLE", "External Location", loc["name"])
 
 
-def check_external_volume(emu: Emulator, path: str) -> None:
+def check_external_volume(emu: Workspace, path: str) -> None:
     if enforced(emu):
         _location_privilege(emu, path, "CREATE_EXTERNAL_VOLUME")
 
 
-def check_managed_storage(emu: Emulator, storage_root: str) -> None:
+def check_managed_storage(emu: Workspace, storage_root: str) -> None:
     if enforced(emu):
         _location_privilege(emu, storage_root, "CREATE_MANAGED_STORAGE")
 
 
-def check_metastore_root(emu: Emulator) -> None:
+def check_metastore_root(emu: Workspace) -> None:
     """A catalog without its own storage root needs the metastore's."""
     if enforced(emu) and not options.get(emu, "metastore_root"):
         raise invalid_state(
@@ -151,15 +144,16 @@ def check_metastore_root(emu: Emulator) -> None:
             "provide a storage location for all catalogs in the metastore.")
 
 
-def metastore_summary(emu: Emulator, request: Any) -> dict[str, Any]:
+routes = Routes(r"/api/2\.1/unity-catalog")
+
+
+@routes.get("/metastore_summary")
+def metastore_summary(emu: Workspace, request: Request) -> dict[str, Any]:
     """``GET metastore_summary`` (SDK ``MetastoresAPI.summary``): the one emulated
     metastore; ``storage_root`` only when the ``metastore_root`` option gives it one, so a
     client can tell beforehand that a catalog needs its own ``storage_root``.
     ``external_access_enabled`` is true: external engines (and the create-table REST
     endpoint) need it (SDK ``GetMetastoreSummaryResponse.external_access_enabled``)."""
-    from dpn.sandbox.emulator.app import USER
-    from dpn.sandbox.emulator.catalog import METASTORE_ID
-
     summary: dict[str, Any] = {
         "metastore_id": METASTORE_ID, "global_metastore_id": f"aws:us-east-1:{METASTORE_ID}",
         "name": "sandbox-metastore", "cloud": "aws", "region": "us-east-1", "owner": USER,
@@ -169,6 +163,3 @@ def metastore_summary(emu: Emulator, request: Any) -> dict[str, Any]:
     if root:
         summary["storage_root"] = root
     return summary
-
-
-ROUTES = [("GET", r"/api/2\.1/unity-catalog/metastore_summary", metastore_summary)]

@@ -1,62 +1,51 @@
 """The emulator's WSGI app: bearer-token auth, request parsing, routing, and error
 answers in the service's shape. Nothing escapes as a 500 with a traceback: an unexpected
-exception becomes ``{"error_code": "INTERNAL_ERROR", "message": ...}``."""
+exception becomes ``{"error_code": "INTERNAL_ERROR", "message": ...}``.
+
+The app assembles the routes each API module declares (routing.py); those modules take
+the workspace (workspace.py) and the parsed request (request.py) and never import this
+one."""
 
 from __future__ import annotations
 
 import json
-import os
-import re
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs
 
-from dpn.sandbox.emulator.errors import ApiError, invalid
-from dpn.sandbox.emulator.store import Store
-
-if TYPE_CHECKING:
-    from dpn.sandbox.emulator.iam import RoleReader
+from dpn.sandbox.emulator import (
+    access,
+    catalog,
+    clusters,
+    credentials,
+    grants,
+    jobs,
+    locations,
+    options,
+    scim,
+    tables,
+    volumes,
+)
+from dpn.sandbox.emulator.errors import ApiError
+from dpn.sandbox.emulator.iamroles import RoleReader
+from dpn.sandbox.emulator.request import Request
+from dpn.sandbox.emulator.routing import Route
+from dpn.sandbox.emulator.workspace import Workspace
 from dpn.sandbox.faults import FaultRule
 from dpn.sandbox.middleware import Headers, StartResponse, read_body, status_line
 
-# The caller: the user ``scim/v2/Me`` answers (scim.USER), so creator_user_name, owner,
-# created_by and a SINGLE_USER cluster's bound user are the one identity the token has.
-USER = "sandbox-user@dpn.local"
 _DEFAULT_CODES = {400: "INVALID_PARAMETER_VALUE", 401: "401", 403: "403", 404: "NOT_FOUND",
                   409: "RESOURCE_CONFLICT", 429: "REQUEST_LIMIT_EXCEEDED",
                   500: "INTERNAL_ERROR", 502: "BAD_GATEWAY", 503: "TEMPORARILY_UNAVAILABLE",
                   504: "DEADLINE_EXCEEDED"}
 JSON_HEADERS = [("Content-Type", "application/json")]
+# The API modules whose routes the app serves, in the order they are matched.
+API_MODULES = (clusters, jobs, catalog, tables, volumes, credentials, locations, grants,
+               access, scim)
 
 
-@dataclass
-class Request:
-    """A parsed API request: ``params`` from the query string, ``body`` the JSON object
-    (for GET: the query parameters, first values)."""
-
-    method: str
-    path: str
-    params: dict[str, list[str]]
-    body: dict[str, Any] = field(default_factory=dict)
-
-    def arg(self, name: str) -> Any:
-        """A field from the body, else the query string (first value)."""
-        if name in self.body:
-            return self.body[name]
-        values = self.params.get(name)
-        return values[0] if values else None
-
-    def args(self, name: str) -> list[str]:
-        return self.params.get(name, [])
-
-
-Handler = Callable[..., dict[str, Any]]
-
-
-class Emulator:
+class Emulator(Workspace):
     """The Databricks workspace emulator, a WSGI app and middleware backend."""
 
     name = "dbx"
@@ -65,37 +54,10 @@ class Emulator:
                  cluster_delay: float | None = None,
                  clock: Callable[[], float] | None = None,
                  iam_reader: RoleReader | None = None) -> None:
-        from dpn.sandbox.emulator import (
-            access,
-            catalog,
-            clusters,
-            credentials,
-            grants,
-            jobs,
-            locations,
-            scim,
-            tables,
-            volumes,
-        )
-
+        super().__init__(data_dir=data_dir, cluster_delay=cluster_delay, clock=clock,
+                         iam_reader=iam_reader)
         self.token = token
-        self.data_dir = data_dir
-        self.store = Store(data_dir)
-        # Reads IAM roles for external location validation (iam.py); by default the
-        # sandbox's own AWS side, found through the data directory on first use.
-        self.iam_reader = iam_reader
-        # The emulator's clock: ``clock`` (default: the wall clock) plus the offset that
-        # ``POST /_dpn/config {"advance_clock": seconds}`` moves forward, so tests reach
-        # "30 days after termination" without sleeping. The offset is stored with the
-        # objects (their timestamps are on this clock) and reset with them.
-        self._clock = clock or time.time
-        delay = os.environ.get("DPN_SANDBOX_CLUSTER_DELAY", "0.3")
-        self.cluster_delay = float(delay) if cluster_delay is None else cluster_delay
-        self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
-        for module in (clusters, jobs, catalog, tables, volumes, credentials, locations,
-                       grants, access, scim):
-            for method, pattern, handler in module.ROUTES:
-                self.routes.append((method, re.compile(pattern + r"/?$"), handler))
+        self.routes: list[Route] = [route for module in API_MODULES for route in module.routes]
 
     # --- middleware backend protocol -------------------------------------------------
     def operation(self, environ: dict[str, Any]) -> str:
@@ -115,22 +77,13 @@ class Emulator:
         """The server is stopping: write the objects not written yet."""
         self.store.close()
 
-    # --- the emulator's clock ---------------------------------------------------------
-    def now(self) -> float:
-        """Seconds since the epoch on the emulator's clock."""
-        return self._clock() + float(self.store.data.get("clock_offset", 0.0))
-
-    def now_ms(self) -> int:
-        return int(self.now() * 1000)
-
+    # --- the emulator's settings ------------------------------------------------------
     def config(self, body: dict[str, Any]) -> dict[str, Any]:
         """``/_dpn/config``: read or set ``cluster_delay`` (seconds PENDING->RUNNING);
         ``advance_clock`` (seconds, >= 0) moves the emulator's clock forward, as if that
         much time had passed; ``enforce_access``, ``metastore_root`` and
         ``iam_propagation_seconds`` (options.py; back to their defaults on reset).
         Answers the settings and ``now`` (epoch ms, emulator clock)."""
-        from dpn.sandbox.emulator import options
-
         options.apply(self, body)
         if "cluster_delay" in body:
             self.cluster_delay = float(body["cluster_delay"])
@@ -165,11 +118,11 @@ class Emulator:
             return 200, {"oidc_endpoint": f"{host}/oidc", "workspace_id": "1234567890123456",
                          "cloud": "AWS"}
         self._authenticate(environ.get("HTTP_AUTHORIZATION", ""))
-        for route_method, pattern, handler in self.routes:
-            match = pattern.match(path)
-            if match and route_method == method:
+        for route in self.routes:
+            match = route.pattern.match(path)
+            if match and route.method == method:
                 request = self._parse(environ, method, path)
-                return 200, handler(self, request, **match.groupdict())
+                return 200, route.handler(self, request, **match.groupdict())
         raise ApiError(404, "ENDPOINT_NOT_FOUND", f"No API found for '{method} {path}'")
 
     def _authenticate(self, header: str) -> None:
@@ -196,61 +149,3 @@ class Emulator:
             request.body = body
         return request
 
-
-# --- helpers shared by the API modules ------------------------------------------------
-def require(request: Request, name: str, kind: type | tuple[type, ...] = str) -> Any:
-    """A required field: 400 INVALID_PARAMETER_VALUE if missing, empty or of the wrong type."""
-    from dpn.sandbox.emulator.errors import missing
-
-    value = request.arg(name)
-    if value is None or value == "":
-        raise missing(name)
-    return check_type(name, value, kind)
-
-
-def optional(request: Request, name: str, kind: type | tuple[type, ...],
-             default: Any = None) -> Any:
-    value = request.arg(name)
-    if value is None:
-        return default
-    return check_type(name, value, kind)
-
-
-def check_type(name: str, value: Any, kind: type | tuple[type, ...]) -> Any:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    if int in kinds and isinstance(value, str) and re.fullmatch(r"-?\d+", value):
-        return int(value)  # query-string numbers
-    if bool in kinds and isinstance(value, str) and value in ("true", "false"):
-        return value == "true"
-    if isinstance(value, bool) and bool not in kinds:
-        raise invalid(f"Invalid value for field '{name}': expected {kinds[0].__name__}")
-    if not isinstance(value, kinds):
-        raise invalid(f"Invalid value for field '{name}': expected {kinds[0].__name__}")
-    return value
-
-
-def prev_token(request: Request, size_field: str, default_size: int, max_size: int) -> str | None:
-    """The token of the page before the one ``request`` asked for (None on the first)."""
-    token = request.arg("page_token")
-    if not isinstance(token, str) or not re.fullmatch(r"o\d+", token) or token == "o0":
-        return None
-    size = min(optional(request, size_field, int, 0) or default_size, max_size)
-    return f"o{max(0, int(token[1:]) - size)}"
-
-
-def page(items: list[Any], request: Request, size_field: str, default_size: int,
-         max_size: int) -> tuple[list[Any], str | None]:
-    """Offset pagination behind an opaque ``page_token``: (this page, next token or None)."""
-    size = optional(request, size_field, int, 0) or default_size
-    if size < 0:
-        raise invalid(f"Invalid value for field '{size_field}': must be non-negative")
-    size = min(size, max_size)
-    token = optional(request, "page_token", str, "") or ""
-    start = 0
-    if token:
-        if not re.fullmatch(r"o\d+", token):
-            raise invalid(f"Invalid page token: {token}")
-        start = int(token[1:])
-    chunk = items[start:start + size]
-    nxt = f"o{start + size}" if start + size < len(items) else None
-    return chunk, nxt

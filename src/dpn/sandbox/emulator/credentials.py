@@ -12,30 +12,24 @@ enum). Only ``aws_iam_role`` credentials exist, as on an AWS workspace.
 
 from __future__ import annotations
 
-import copy
 import re
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from dpn.sandbox.emulator import grantstore, iam
-from dpn.sandbox.emulator.app import Request, check_type, optional, require
-from dpn.sandbox.emulator.catalog import _drop_none, _listing, _name, _stamp
-from dpn.sandbox.emulator.errors import ApiError, invalid, invalid_state, not_found
-
-if TYPE_CHECKING:
-    from dpn.sandbox.emulator.app import Emulator
+from dpn.sandbox.emulator import iam, uc
+from dpn.sandbox.emulator.errors import invalid, invalid_state
+from dpn.sandbox.emulator.request import Request, check_type, optional, require, set_fields
+from dpn.sandbox.emulator.routing import Routes
+from dpn.sandbox.emulator.workspace import Workspace
 
 _ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 _OTHER_CLOUDS = ("azure_managed_identity", "azure_service_principal",
                  "databricks_gcp_service_account", "cloudflare_api_token")
+routes = Routes(r"/api/2\.1/unity-catalog/storage-credentials")
 
 
-def credential(emu: Emulator, name: str) -> dict[str, Any]:
-    found = emu.store["storage_credentials"].get(name.lower())
-    if found is None:
-        raise not_found("STORAGE_CREDENTIAL_DOES_NOT_EXIST",
-                        f"Storage Credential '{name.lower()}' does not exist.")
-    return found
+def credential(emu: Workspace, name: str) -> dict[str, Any]:
+    return uc.STORAGE_CREDENTIAL.get(emu, name)
 
 
 def _role_arn(request: Request) -> str:
@@ -49,7 +43,8 @@ def _role_arn(request: Request) -> str:
     return arn
 
 
-def create_credential(emu: Emulator, request: Request) -> dict[str, Any]:
+@routes.post()
+def create_credential(emu: Workspace, request: Request) -> dict[str, Any]:
     """A new credential gets a fresh ``external_id`` (stable for its life) and the UC
     master role as ``unity_catalog_iam_arn``: databricks-sdk ``AwsIamRoleResponse``
     (external_id "used in role assumption", unity_catalog_iam_arn "the identity that is
@@ -57,17 +52,15 @@ def create_credential(emu: Emulator, request: Request) -> dict[str, Any]:
     connecting to AWS S3" (copy the external ID from the created credential into the
     trust policy). No AWS call is made: the role cannot trust an id that does not exist
     yet, so the service validates only when a location uses the credential."""
-    name = _name(require(request, "name"))
+    name = uc.securable_name(require(request, "name"))
     if any(request.body.get(kind) for kind in _OTHER_CLOUDS):
         raise invalid("Only aws_iam_role storage credentials exist on an AWS workspace.")
     if request.body.get("aws_iam_role") is None:
         raise invalid("Missing required field: aws_iam_role")
     arn = _role_arn(request)
-    with emu.store.lock:
-        if name in emu.store["storage_credentials"]:
-            raise ApiError(400, "STORAGE_CREDENTIAL_ALREADY_EXISTS",
-                           f"Storage Credential '{name}' already exists")
-        cred = _stamp(emu, {
+    with emu.changing():
+        uc.STORAGE_CREDENTIAL.refuse_taken(emu, name)
+        cred = uc.stamp(emu, {
             "name": name, "full_name": name, "id": str(uuid.uuid4()),
             "aws_iam_role": {"role_arn": arn, "external_id": str(uuid.uuid4()),
                              "unity_catalog_iam_arn": iam.UC_MASTER_ROLE_ARN},
@@ -76,22 +69,21 @@ def create_credential(emu: Emulator, request: Request) -> dict[str, Any]:
             "isolation_mode": "ISOLATION_MODE_OPEN", "used_for_managed_storage": False,
             "securable_type": "STORAGE_CREDENTIAL"}, created=True)
         emu.store["storage_credentials"][name] = cred
-        emu.store.save()
-        return _drop_none(copy.deepcopy(cred))
+        return uc.public(cred)
 
 
-def get_credential(emu: Emulator, request: Request, name: str) -> dict[str, Any]:
-    with emu.store.lock:
-        return _drop_none(copy.deepcopy(credential(emu, name)))
+@routes.get(r"/(?P<name>[^/]+)")
+def get_credential(emu: Workspace, request: Request, name: str) -> dict[str, Any]:
+    return uc.read(emu, credential, name)
 
 
-def list_credentials(emu: Emulator, request: Request) -> dict[str, Any]:
-    with emu.store.lock:
-        items = list(emu.store["storage_credentials"].values())
-    return _listing(items, request, "storage_credentials", 1000, 1000)
+@routes.get()
+def list_credentials(emu: Workspace, request: Request) -> dict[str, Any]:
+    return uc.STORAGE_CREDENTIAL.list_all(emu, request)
 
 
-def update_credential(emu: Emulator, request: Request, name: str) -> dict[str, Any]:
+@routes.patch(r"/(?P<name>[^/]+)")
+def update_credential(emu: Workspace, request: Request, name: str) -> dict[str, Any]:
     """``comment``, ``owner``, ``read_only``, ``aws_iam_role`` (a new role keeps the
     credential's external_id) and ``new_name`` (its locations follow the rename). A new
     role for a credential that locations use needs ``force`` (SDK
@@ -99,7 +91,7 @@ def update_credential(emu: Emulator, request: Request, name: str) -> dict[str, A
     locations or external tables"; the service's "... dependent storage location(s); use
     force option" as quoted in public Terraform troubleshooting notes)."""
     force = optional(request, "force", bool, False)
-    with emu.store.lock:
+    with emu.changing():
         cred = credential(emu, name)
         arn = _role_arn(request) if request.body.get("aws_iam_role") is not None else None
         users = _users(emu, cred["name"])
@@ -108,46 +100,38 @@ def update_credential(emu: Emulator, request: Request, name: str) -> dict[str, A
                 f"Storage credential '{cred['name']}' has 0 directly dependent external "
                 f"table(s) and {len(users)} dependent storage location(s); use force option "
                 "to update anyway.")
-        for field, kind in (("comment", str), ("owner", str), ("read_only", bool)):
-            if request.body.get(field) is not None:
-                cred[field] = check_type(field, request.body[field], kind)
+        set_fields(request, cred, (("comment", str), ("owner", str), ("read_only", bool)))
         if arn:
             cred["aws_iam_role"]["role_arn"] = arn
-        new_name = optional(request, "new_name", str)
-        if new_name and _name(new_name) != cred["name"]:
-            _rename_credential(emu, cred, _name(new_name))
-        _stamp(emu, cred, created=False)
-        emu.store.save()
-        return _drop_none(copy.deepcopy(cred))
+        new = uc.new_name(request, cred)
+        if new:
+            _rename_credential(emu, cred, new)
+        uc.stamp(emu, cred, created=False)
+        return uc.public(cred)
 
 
-def _users(emu: Emulator, credential_name: str) -> list[dict[str, Any]]:
+def _users(emu: Workspace, credential_name: str) -> list[dict[str, Any]]:
     """The external locations that use the credential."""
     return [loc for loc in emu.store["external_locations"].values()
             if loc["credential_name"] == credential_name]
 
 
-def _rename_credential(emu: Emulator, cred: dict[str, Any], new: str) -> None:
-    if new in emu.store["storage_credentials"]:
-        raise ApiError(400, "STORAGE_CREDENTIAL_ALREADY_EXISTS",
-                       f"Storage Credential '{new}' already exists")
+def _rename_credential(emu: Workspace, cred: dict[str, Any], new: str) -> None:
     old = cred["name"]
-    del emu.store["storage_credentials"][old]
-    cred.update(name=new, full_name=new)
-    emu.store["storage_credentials"][new] = cred
+    uc.STORAGE_CREDENTIAL.rename(emu, cred, new, new)
     for location in emu.store["external_locations"].values():
         if location["credential_name"] == old:
             location["credential_name"] = new
-    grantstore.rename(emu, "STORAGE_CREDENTIAL", old, new)
 
 
-def delete_credential(emu: Emulator, request: Request, name: str) -> dict[str, Any]:
+@routes.delete(r"/(?P<name>[^/]+)")
+def delete_credential(emu: Workspace, request: Request, name: str) -> dict[str, Any]:
     """Refused while external locations use the credential, unless ``force``: message as
     quoted in terraform-provider-databricks issue #4000; SDK ``StorageCredentialsAPI.
     delete`` (force: "even if there are dependent external locations or external
     tables"). Forced, the locations stay and keep naming the gone credential."""
     force = optional(request, "force", bool, False)
-    with emu.store.lock:
+    with emu.changing():
         cred = credential(emu, name)
         users = _users(emu, cred["name"])
         if users and not force:
@@ -156,16 +140,5 @@ def delete_credential(emu: Emulator, request: Request, name: str) -> dict[str, A
                 f"table(s) and {len(users)} dependent storage location(s). You may use force "
                 "option to delete it but the managed storage data using this storage "
                 "credential cannot be purged by Unity Catalog anymore.")
-        del emu.store["storage_credentials"][cred["name"]]
-        grantstore.drop(emu, "STORAGE_CREDENTIAL", cred["name"])
-        emu.store.save()
+        uc.STORAGE_CREDENTIAL.drop(emu, cred)
     return {}
-
-
-_C = r"/api/2\.1/unity-catalog/storage-credentials"
-ROUTES = [
-    ("POST", _C, create_credential), ("GET", _C, list_credentials),
-    ("GET", _C + r"/(?P<name>[^/]+)", get_credential),
-    ("PATCH", _C + r"/(?P<name>[^/]+)", update_credential),
-    ("DELETE", _C + r"/(?P<name>[^/]+)", delete_credential),
-]

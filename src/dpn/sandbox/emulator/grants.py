@@ -19,15 +19,13 @@ does.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from dpn.sandbox.emulator import credentials, grantstore, locations, volumes
-from dpn.sandbox.emulator.app import Request, check_type, optional
-from dpn.sandbox.emulator.catalog import _catalog, _schema, _table
+from dpn.sandbox.emulator import grantstore, uc
 from dpn.sandbox.emulator.errors import invalid
-
-if TYPE_CHECKING:
-    from dpn.sandbox.emulator.app import Emulator
+from dpn.sandbox.emulator.request import Request, check_type, optional
+from dpn.sandbox.emulator.routing import Routes
+from dpn.sandbox.emulator.workspace import Workspace
 
 # The privileges that apply to each securable type: Databricks docs "Unity Catalog
 # privileges reference", table "What privileges apply to each securable object?"
@@ -51,13 +49,16 @@ PRIVILEGES: dict[str, frozenset[str]] = {
         "ALL_PRIVILEGES", "CREATE_EXTERNAL_LOCATION", "CREATE_EXTERNAL_TABLE", "MANAGE",
         "READ_FILES", "WRITE_FILES"}),
 }
-_LOOKUP: dict[str, Callable[[Emulator, str], dict[str, Any]]] = {
-    "CATALOG": _catalog, "SCHEMA": _schema, "TABLE": _table, "VOLUME": volumes.volume,
-    "EXTERNAL_LOCATION": locations.location, "STORAGE_CREDENTIAL": credentials.credential,
+_LOOKUP: dict[str, Callable[[Workspace, str], dict[str, Any]]] = {
+    "CATALOG": uc.catalog, "SCHEMA": uc.schema, "TABLE": uc.table, "VOLUME": uc.volume,
+    "EXTERNAL_LOCATION": uc.EXTERNAL_LOCATION.get,
+    "STORAGE_CREDENTIAL": uc.STORAGE_CREDENTIAL.get,
 }
+_ARGS = r"/(?P<securable_type>[^/]+)/(?P<full_name>[^/]+)"
+routes = Routes(r"/api/2\.1/unity-catalog")
 
 
-def _securable(emu: Emulator, securable_type: str, full_name: str) -> tuple[str, str]:
+def _securable(emu: Workspace, securable_type: str, full_name: str) -> tuple[str, str]:
     """(TYPE, full_name as stored) of an existing securable; 400 for an unknown type, the
     securable's own 404 if it does not exist."""
     kind = securable_type.upper()
@@ -87,7 +88,8 @@ def _check_page_size(request: Request, field: str) -> None:
         raise invalid(f"Invalid value for field '{field}': must be 0 or at least 150")
 
 
-def get_permissions(emu: Emulator, request: Request, securable_type: str,
+@routes.get("/permissions" + _ARGS)
+def get_permissions(emu: Workspace, request: Request, securable_type: str,
                     full_name: str) -> dict[str, Any]:
     _check_page_size(request, "max_results")
     with emu.store.lock:
@@ -96,7 +98,8 @@ def get_permissions(emu: Emulator, request: Request, securable_type: str,
     return {"privilege_assignments": _answer(grants, optional(request, "principal", str))}
 
 
-def list_assignments(emu: Emulator, request: Request, securable_type: str,
+@routes.get("/privilege-assignments" + _ARGS)
+def list_assignments(emu: Workspace, request: Request, securable_type: str,
                      full_name: str) -> dict[str, Any]:
     _check_page_size(request, "page_size")
     return get_permissions(emu, Request(request.method, request.path, {
@@ -104,7 +107,8 @@ def list_assignments(emu: Emulator, request: Request, securable_type: str,
         full_name)
 
 
-def update_permissions(emu: Emulator, request: Request, securable_type: str,
+@routes.patch("/permissions" + _ARGS)
+def update_permissions(emu: Workspace, request: Request, securable_type: str,
                        full_name: str) -> dict[str, Any]:
     changes = check_type("changes", request.body.get("changes") or [], list)
     with emu.store.lock:
@@ -136,7 +140,8 @@ def _ancestors(kind: str, name: str) -> list[tuple[str, str]]:
     return []
 
 
-def get_effective(emu: Emulator, request: Request, securable_type: str,
+@routes.get("/effective-permissions" + _ARGS)
+def get_effective(emu: Workspace, request: Request, securable_type: str,
                   full_name: str) -> dict[str, Any]:
     """Direct grants plus those inherited from the parent schema and catalog, each
     inherited one naming where it comes from (SDK ``EffectivePrivilege``)."""
@@ -156,11 +161,3 @@ def get_effective(emu: Emulator, request: Request, securable_type: str,
         {"principal": who, "privileges": privs} for who, privs in sorted(effective.items())
         if principal is None or who == principal]}
 
-
-_ARGS = r"/(?P<securable_type>[^/]+)/(?P<full_name>[^/]+)"
-ROUTES = [
-    ("GET", r"/api/2\.1/unity-catalog/permissions" + _ARGS, get_permissions),
-    ("PATCH", r"/api/2\.1/unity-catalog/permissions" + _ARGS, update_permissions),
-    ("GET", r"/api/2\.1/unity-catalog/privilege-assignments" + _ARGS, list_assignments),
-    ("GET", r"/api/2\.1/unity-catalog/effective-permissions" + _ARGS, get_effective),
-]

@@ -7,10 +7,7 @@ them can keep grants in step."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from dpn.sandbox.emulator.app import Emulator
+from dpn.sandbox.emulator.workspace import Workspace
 
 # The securable types inside another one: a catalog holds schemas, tables and volumes;
 # a schema tables and volumes.
@@ -21,7 +18,7 @@ def key(securable_type: str, full_name: str) -> str:
     return f"{securable_type.upper()}:{full_name.lower()}"
 
 
-def _keys_under(emu: Emulator, securable_type: str, full_name: str) -> list[str]:
+def _keys_under(emu: Workspace, securable_type: str, full_name: str) -> list[str]:
     """The grant keys of the securable and of everything inside it."""
     own = key(securable_type, full_name)
     prefixes = tuple(f"{child}:{full_name.lower()}." for child in
@@ -29,13 +26,13 @@ def _keys_under(emu: Emulator, securable_type: str, full_name: str) -> list[str]
     return [k for k in emu.store["grants"] if k == own or (prefixes and k.startswith(prefixes))]
 
 
-def assignments(emu: Emulator, securable_type: str, full_name: str) -> dict[str, list[str]]:
+def assignments(emu: Workspace, securable_type: str, full_name: str) -> dict[str, list[str]]:
     """The direct grants on one securable (a copy), by principal."""
     stored = emu.store["grants"].get(key(securable_type, full_name), {})
     return {principal: list(privileges) for principal, privileges in stored.items()}
 
 
-def store_assignments(emu: Emulator, securable_type: str, full_name: str,
+def store_assignments(emu: Workspace, securable_type: str, full_name: str,
                       grants: dict[str, list[str]]) -> None:
     """Replace the direct grants of one securable; principals left with none are dropped."""
     kept = {p: sorted(set(privs)) for p, privs in grants.items() if privs}
@@ -45,13 +42,13 @@ def store_assignments(emu: Emulator, securable_type: str, full_name: str,
         emu.store["grants"].pop(key(securable_type, full_name), None)
 
 
-def drop(emu: Emulator, securable_type: str, full_name: str) -> None:
+def drop(emu: Workspace, securable_type: str, full_name: str) -> None:
     """Forget the grants of a deleted securable and of everything that was inside it."""
     for k in _keys_under(emu, securable_type, full_name):
         del emu.store["grants"][k]
 
 
-def rename(emu: Emulator, securable_type: str, old: str, new: str) -> None:
+def rename(emu: Workspace, securable_type: str, old: str, new: str) -> None:
     """Move the grants of a renamed securable (and of what is inside it) to the new name."""
     old, new = old.lower(), new.lower()
     for k in _keys_under(emu, securable_type, old):

@@ -27,16 +27,14 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from dpn.sandbox.emulator import options
 from dpn.sandbox.emulator.errors import ApiError
-
-if TYPE_CHECKING:
-    from dpn.sandbox.emulator.app import Emulator
+from dpn.sandbox.emulator.iamroles import AwsRoleReader, Role, RoleReader
+from dpn.sandbox.emulator.workspace import Workspace
 
 # The identity Unity Catalog assumes customer roles from, on AWS commercial regions:
 # Databricks docs "Create a storage credential for connecting to AWS S3"; the same ARN
@@ -47,57 +45,7 @@ _OPERATIONS = (("READ", "s3:GetObject", "object"), ("LIST", "s3:ListBucket", "bu
                ("WRITE", "s3:PutObject", "object"), ("DELETE", "s3:DeleteObject", "object"))
 
 
-@dataclass(frozen=True)
-class Role:
-    """An IAM role as validation needs it: its ARN, trust policy and the documents of its
-    inline and attached policies."""
-
-    arn: str
-    trust: dict[str, Any]
-    policies: tuple[dict[str, Any], ...]
-
-
-class RoleReader(Protocol):
-    """Reads one IAM role by name; None if there is no such role."""
-
-    def read(self, role_name: str) -> Role | None:
-        ...
-
-
-class AwsRoleReader:
-    """A RoleReader over boto3's IAM client, pointed at the sandbox's moto server."""
-
-    def __init__(self, endpoint: str) -> None:
-        import boto3
-
-        self.client = boto3.session.Session().client(
-            "iam", endpoint_url=endpoint, region_name="us-east-1",
-            aws_access_key_id="testing", aws_secret_access_key="testing")
-
-    def read(self, role_name: str) -> Role | None:
-        try:
-            role = self.client.get_role(RoleName=role_name)["Role"]
-        except self.client.exceptions.NoSuchEntityException:
-            return None
-        docs = [_document(self.client.get_role_policy(RoleName=role_name, PolicyName=name)
-                          ["PolicyDocument"])
-                for name in self.client.list_role_policies(RoleName=role_name)["PolicyNames"]]
-        for attached in self.client.list_attached_role_policies(
-                RoleName=role_name)["AttachedPolicies"]:
-            arn = attached["PolicyArn"]
-            version = self.client.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-            docs.append(_document(self.client.get_policy_version(
-                PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]))
-        return Role(arn=role["Arn"], trust=_document(role["AssumeRolePolicyDocument"]),
-                    policies=tuple(docs))
-
-
-def _document(value: Any) -> dict[str, Any]:
-    """A policy document as a dict (boto3 decodes most, not all, of them)."""
-    return json.loads(value) if isinstance(value, str) else dict(value)
-
-
-def aws_endpoint(emu: Emulator) -> str | None:
+def aws_endpoint(emu: Workspace) -> str | None:
     """Where the sandbox's AWS side listens: ``DPN_SANDBOX_AWS_ENDPOINT``, else the port
     the AWS process wrote to ``aws.ready`` in the shared data directory (launcher.py
     starts both processes on one data dir; serve.py writes the ready file)."""
@@ -112,7 +60,7 @@ def aws_endpoint(emu: Emulator) -> str | None:
     return f"http://127.0.0.1:{port}"
 
 
-def reader(emu: Emulator) -> RoleReader:
+def reader(emu: Workspace) -> RoleReader:
     """The emulator's injected RoleReader, else one on the sandbox's AWS side."""
     if emu.iam_reader is not None:
         return emu.iam_reader
@@ -130,7 +78,7 @@ def role_name(role_arn: str) -> str:
     return role_arn.rsplit("/", 1)[-1]
 
 
-def validate(emu: Emulator, credential: dict[str, Any], url: str, read_only: bool) -> None:
+def validate(emu: Workspace, credential: dict[str, Any], url: str, read_only: bool) -> None:
     """Raise 403 PERMISSION_DENIED unless the credential's role works for ``url`` now."""
     role_arn = credential["aws_iam_role"]["role_arn"]
     external_id = credential["aws_iam_role"]["external_id"]
@@ -160,7 +108,7 @@ def _denied(operation: str, url: str, cause: str) -> ApiError:
                     f"the storage credential. Cause: {cause}")
 
 
-def _propagating(emu: Emulator, role: Role) -> bool:
+def _propagating(emu: Workspace, role: Role) -> bool:
     """True while the role's current trust policy is younger than the propagation delay.
     The emulator cannot see when IAM changed a policy, so it times it from the first
     validation that saw this content (stored per role ARN, reset with the objects)."""

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import math
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from dpn.sandbox.emulator.app import Emulator
+from dpn.sandbox.emulator.paths import storage_url
+from dpn.sandbox.emulator.workspace import Workspace
 
 # ``DPN_SANDBOX_ENFORCE_ACCESS=0`` starts a sandbox without them (tests of other things
 # whose blueprints have no storage chain); ``enforce_access`` switches them at run time.
@@ -39,20 +39,18 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def get(emu: Emulator, name: str) -> Any:
+def get(emu: Workspace, name: str) -> Any:
     """The current value of option ``name`` (its default unless a config call set it)."""
     return emu.store["settings"].get(name, DEFAULTS[name])
 
 
-def current(emu: Emulator) -> dict[str, Any]:
+def current(emu: Workspace) -> dict[str, Any]:
     return {name: get(emu, name) for name in DEFAULTS}
 
 
-def apply(emu: Emulator, body: dict[str, Any]) -> None:
+def apply(emu: Workspace, body: dict[str, Any]) -> None:
     """Set the options present in ``body``; ValueError (a 400 from the admin API) for a
     value of the wrong kind, before anything is changed."""
-    from dpn.sandbox.emulator.catalog import storage_url
-
     changes: dict[str, Any] = {}
     if "enforce_access" in body:
         if not isinstance(body["enforce_access"], bool):
@@ -75,6 +73,5 @@ def apply(emu: Emulator, body: dict[str, Any]) -> None:
             raise ValueError("user_groups must be a list of group names")
         changes["user_groups"] = list(groups)
     if changes:
-        with emu.store.lock:
+        with emu.changing():
             emu.store["settings"].update(changes)
-            emu.store.save()

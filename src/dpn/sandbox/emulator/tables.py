@@ -6,37 +6,31 @@ table's grants), exists."""
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from dpn.sandbox.emulator import access, grantstore
-from dpn.sandbox.emulator.app import Request, check_type, optional, page, require
-from dpn.sandbox.emulator.catalog import (
-    FORMATS,
-    SYSTEM_SCHEMA,
-    _catalog,
-    _drop_none,
-    _listing,
-    _name,
-    _schema,
-    _split,
-    _stamp,
-    _table,
-    storage_url,
+from dpn.sandbox.emulator import access, uc
+from dpn.sandbox.emulator.errors import invalid, missing
+from dpn.sandbox.emulator.paths import storage_url
+from dpn.sandbox.emulator.request import (
+    Request,
+    check_type,
+    optional,
+    page,
+    require,
+    string_map,
 )
-from dpn.sandbox.emulator.errors import ApiError, invalid, missing
+from dpn.sandbox.emulator.routing import Routes
+from dpn.sandbox.emulator.workspace import Workspace
 
-if TYPE_CHECKING:
-    from dpn.sandbox.emulator.app import Emulator
-
+FORMATS = {"DELTA", "PARQUET", "CSV", "JSON", "AVRO", "ORC", "TEXT"}
 COLUMN_FIELDS = {"name": str, "type_text": str, "type_name": str, "type_json": str,
                  "position": int, "nullable": bool, "comment": str, "type_precision": int,
                  "type_scale": int, "type_interval_type": str, "partition_index": int,
                  "mask": dict}
-
+routes = Routes(r"/api/2\.1/unity-catalog")
 
 _SPARK_TYPES = {"LONG": "long", "INT": "integer", "SHORT": "short", "BYTE": "byte",
                 "STRING": "string", "CHAR": "string", "DOUBLE": "double", "FLOAT": "float",
@@ -91,10 +85,11 @@ def delta_properties(commit_ms: int) -> dict[str, str]:
             "delta.minWriterVersion": "2"}
 
 
-def create_table(emu: Emulator, request: Request) -> dict[str, Any]:
-    name = _name(require(request, "name"))
-    catalog_name = _name(require(request, "catalog_name"), "catalog_name")
-    schema_name = _name(require(request, "schema_name"), "schema_name")
+@routes.post("/tables")
+def create_table(emu: Workspace, request: Request) -> dict[str, Any]:
+    name = uc.securable_name(require(request, "name"))
+    catalog_name = uc.name_arg(request, "catalog_name")
+    schema_name = uc.name_arg(request, "schema_name")
     table_type = require(request, "table_type")
     if table_type != "EXTERNAL":
         raise invalid(f"Table type {table_type} is not supported: only EXTERNAL tables can "
@@ -107,20 +102,16 @@ def create_table(emu: Emulator, request: Request) -> dict[str, Any]:
         raise invalid(f"Invalid storage_location '{location}': expected a URL like s3://...")
     location = storage_url(location)  # trailing slashes stripped, as UC does
     columns = _columns(request.body.get("columns") or [])
-    properties = optional(request, "properties", dict, {})
-    for key, value in properties.items():
-        if not isinstance(value, str):
-            raise invalid(f"Invalid value for 'properties.{key}': expected a string.")
+    properties = string_map("properties", optional(request, "properties", dict, {}))
     comment = optional(request, "comment", str)
-    with emu.store.lock:
-        schema = _schema(emu, f"{catalog_name}.{schema_name}")
-        if schema["name"] == SYSTEM_SCHEMA:
-            raise invalid(f"Cannot create tables in system schema '{schema['full_name']}'.")
+    with emu.changing():
+        parent = uc.schema(emu, f"{catalog_name}.{schema_name}")
+        if parent["name"] == uc.SYSTEM_SCHEMA:
+            raise invalid(f"Cannot create tables in system schema '{parent['full_name']}'.")
         full_name = f"{catalog_name}.{schema_name}.{name}"
-        if full_name in emu.store["tables"]:
-            raise ApiError(400, "TABLE_ALREADY_EXISTS", f"Table '{full_name}' already exists")
-        access.check_external_table(emu, schema, location)
-        table = _stamp(emu, {
+        uc.TABLE.refuse_taken(emu, full_name)
+        access.check_external_table(emu, parent, location)
+        created = uc.stamp(emu, {
             "name": name, "catalog_name": catalog_name, "schema_name": schema_name,
             "full_name": full_name, "table_type": table_type,
             "data_source_format": data_source_format, "columns": columns,
@@ -128,60 +119,60 @@ def create_table(emu: Emulator, request: Request) -> dict[str, Any]:
             "table_id": str(uuid.uuid4()), "securable_type": "TABLE", "browse_only": False},
             created=True)
         if data_source_format == "DELTA":
-            table["properties"] = {**delta_properties(table["created_at"]), **properties}
-        emu.store["tables"][full_name] = table
-        emu.store.save()
-        return _drop_none(copy.deepcopy(table))
+            created["properties"] = {**delta_properties(created["created_at"]), **properties}
+        emu.store["tables"][full_name] = created
+        return uc.public(created)
 
 
-def get_table(emu: Emulator, request: Request, full_name: str) -> dict[str, Any]:
+@routes.get(r"/tables/(?P<full_name>[^/]+)")
+def get_table(emu: Workspace, request: Request, full_name: str) -> dict[str, Any]:
+    return uc.read(emu, uc.table, full_name)
+
+
+@routes.get(r"/tables/(?P<full_name>[^/]+)/exists")
+def table_exists(emu: Workspace, request: Request, full_name: str) -> dict[str, Any]:
+    cat, sch, tbl = uc.split(full_name, 3, "table")
     with emu.store.lock:
-        return _drop_none(copy.deepcopy(_table(emu, full_name)))
-
-
-def table_exists(emu: Emulator, request: Request, full_name: str) -> dict[str, Any]:
-    cat, sch, tbl = _split(full_name, 3, "table")
-    with emu.store.lock:
-        _schema(emu, f"{cat}.{sch}")
+        uc.schema(emu, f"{cat}.{sch}")
         return {"table_exists": f"{cat}.{sch}.{tbl}" in emu.store["tables"]}
 
 
-def list_tables(emu: Emulator, request: Request) -> dict[str, Any]:
-    catalog_name = _name(require(request, "catalog_name"), "catalog_name")
-    schema_name = _name(require(request, "schema_name"), "schema_name")
+@routes.get("/tables")
+def list_tables(emu: Workspace, request: Request) -> dict[str, Any]:
+    catalog_name = uc.name_arg(request, "catalog_name")
+    schema_name = uc.name_arg(request, "schema_name")
     omit_columns = optional(request, "omit_columns", bool, False)
     omit_properties = optional(request, "omit_properties", bool, False)
     with emu.store.lock:
-        schema = _schema(emu, f"{catalog_name}.{schema_name}")
-        prefix = schema["full_name"] + "."
+        parent = uc.schema(emu, f"{catalog_name}.{schema_name}")
+        prefix = parent["full_name"] + "."
         items = [t for k, t in emu.store["tables"].items() if k.startswith(prefix)]
-    out = _listing(items, request, "tables", 50, 50)
-    for table in out["tables"]:
+    out = uc.listing(items, request, "tables", 50, 50)
+    for entry in out["tables"]:
         if omit_columns:
-            table.pop("columns", None)
+            entry.pop("columns", None)
         if omit_properties:
-            table.pop("properties", None)
+            entry.pop("properties", None)
     return out
 
 
-def list_summaries(emu: Emulator, request: Request) -> dict[str, Any]:
+@routes.get("/table-summaries")
+def list_summaries(emu: Workspace, request: Request) -> dict[str, Any]:
     """``full_name`` and ``table_type`` of every table of a catalog, narrowed by
     ``schema_name_pattern`` and ``table_name_pattern`` (SQL LIKE: ``%``, ``_``).
     source: databricks-sdk ``TablesAPI.list_summaries`` docstring (page length up to a
     server value of 10000; a page may be empty and still carry a ``next_page_token``)."""
-    catalog_name = _name(require(request, "catalog_name"), "catalog_name")
+    catalog_name = uc.name_arg(request, "catalog_name")
     schemas = _like(optional(request, "schema_name_pattern", str, "") or "%")
     names = _like(optional(request, "table_name_pattern", str, "") or "%")
     with emu.store.lock:
-        _catalog(emu, catalog_name)
+        uc.CATALOG.get(emu, catalog_name)
         items = sorted((t["full_name"], t["table_type"]) for t in emu.store["tables"].values()
                        if t["catalog_name"] == catalog_name and schemas.fullmatch(
                            t["schema_name"]) and names.fullmatch(t["name"]))
-    chunk, nxt = page(items, request, "max_results", 10000, 10000)
-    out: dict[str, Any] = {"tables": [{"full_name": f, "table_type": k} for f, k in chunk]}
-    if nxt:
-        out["next_page_token"] = nxt
-    return out
+    found = page(items, request, "max_results", 10000, 10000)
+    return {"tables": [{"full_name": f, "table_type": k} for f, k in found.items],
+            **found.tokens()}
 
 
 def _like(pattern: str) -> re.Pattern[str]:
@@ -190,32 +181,20 @@ def _like(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.IGNORECASE)
 
 
-def update_table(emu: Emulator, request: Request, full_name: str) -> dict[str, Any]:
+@routes.patch(r"/tables/(?P<full_name>[^/]+)")
+def update_table(emu: Workspace, request: Request, full_name: str) -> dict[str, Any]:
     with emu.store.lock:
-        table = _table(emu, full_name)
+        found = uc.table(emu, full_name)
         owner = optional(request, "owner", str)
         if owner:
-            table["owner"] = owner
-            _stamp(emu, table, created=False)
+            found["owner"] = owner
+            uc.stamp(emu, found, created=False)
             emu.store.save()
     return {}
 
 
-def delete_table(emu: Emulator, request: Request, full_name: str) -> dict[str, Any]:
-    with emu.store.lock:
-        table = _table(emu, full_name)
-        del emu.store["tables"][table["full_name"]]
-        grantstore.drop(emu, "TABLE", table["full_name"])
-        emu.store.save()
+@routes.delete(r"/tables/(?P<full_name>[^/]+)")
+def delete_table(emu: Workspace, request: Request, full_name: str) -> dict[str, Any]:
+    with emu.changing():
+        uc.TABLE.drop(emu, uc.table(emu, full_name))
     return {}
-
-
-_T = r"/api/2\.1/unity-catalog/tables"
-ROUTES = [
-    ("POST", _T, create_table), ("GET", _T, list_tables),
-    ("GET", r"/api/2\.1/unity-catalog/table-summaries", list_summaries),
-    ("GET", _T + r"/(?P<full_name>[^/]+)/exists", table_exists),
-    ("GET", _T + r"/(?P<full_name>[^/]+)", get_table),
-    ("PATCH", _T + r"/(?P<full_name>[^/]+)", update_table),
-    ("DELETE", _T + r"/(?P<full_name>[^/]+)", delete_table),
-]
