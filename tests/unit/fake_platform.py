@@ -11,6 +11,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dpn.engine.retry import RetryPolicy
 from dpn.errors import AlreadyExists, InvalidRequest, NotEmpty, Transient
 from dpn.model import TAG_FIELD, freeze, thaw
 from dpn.providers.base import SERIAL, Fanout, Observed, Provider, Spec
@@ -112,3 +113,24 @@ class FakeProvider(Provider):
         if obj["children"] and not force_empty:
             raise NotEmpty(f"{id} is not empty")
         del self.p.objects[(self.type, id)]
+
+
+class FakeClock:
+    """Time that passes only when the code under test sleeps: retries wait no real time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def fake_retry(clock: FakeClock | None = None) -> RetryPolicy:
+    """The engine's retry policy on a fake clock: the same backoff and deadline, no waits."""
+    clock = clock or FakeClock()
+    return RetryPolicy(base=0.001, deadline=2, clock=clock, sleep=clock.sleep)
