@@ -13,7 +13,7 @@ from typing import Any
 
 from dpn.engine.retry import RetryPolicy
 from dpn.errors import AlreadyExists, InvalidRequest, NotEmpty, Transient
-from dpn.model import TAG_FIELD, freeze, thaw
+from dpn.model import TAG_FIELD, UNTAGGED, freeze, thaw
 from dpn.providers.base import SERIAL, Fanout, Observed, Provider, Spec
 
 
@@ -29,7 +29,7 @@ class FakePlatform:
         self.ids = itertools.count(1000)
 
     def providers(self, types: Any = None) -> dict[str, Provider]:
-        return {t: FakeProvider(self, t) for t in TAG_FIELD}
+        return {t: FakeProvider(self, t) for t in (*TAG_FIELD, *sorted(UNTAGGED))}
 
 
 class FakeProvider(Provider):
@@ -60,7 +60,7 @@ class FakeProvider(Provider):
         props = freeze(obj["props"])
         return Observed(id=id_, name=obj["name"], props=props,
                         attrs={"id": id_, "name": obj["name"]},
-                        tags=dict(props.get(TAG_FIELD[self.type]) or {}))
+                        tags=dict(props.get(TAG_FIELD.get(self.type, "")) or {}))
 
     def read(self, id: str) -> Observed | None:
         obj = self.p.objects.get((self.type, id))
@@ -106,7 +106,8 @@ class FakeProvider(Provider):
 
     def delete(self, id: str, *, force_empty: bool = False) -> None:
         obj = self.p.objects.get((self.type, id))
-        key = (obj or {}).get("props", {}).get(TAG_FIELD[self.type], {}).get("dpn:key", "")
+        tags = (obj or {}).get("props", {}).get(TAG_FIELD.get(self.type, ""), {})
+        key = tags.get("dpn:key", "")
         self._check(key, "delete")
         if obj is None:
             return
