@@ -243,8 +243,9 @@ def test_recover_completes_a_committed_transaction(runner, platform):
 
 
 def test_import_adopts_an_untagged_object_and_rollback_restores_it(runner, platform):
+    from dpn.engine.operations import Engine
     from dpn.engine.ops import Operation
-    from dpn.engine.transaction import Engine, Transaction
+    from dpn.engine.transaction import Transaction
     from dpn.providers.base import Spec
 
     bp = three()
