@@ -11,8 +11,9 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dpn.engine.retry import RetryPolicy
 from dpn.errors import AlreadyExists, InvalidRequest, NotEmpty, Transient
-from dpn.model import TAG_FIELD, freeze, thaw
+from dpn.model import TAG_FIELD, UNTAGGED, freeze, thaw
 from dpn.providers.base import SERIAL, Fanout, Observed, Provider, Spec
 
 
@@ -28,7 +29,7 @@ class FakePlatform:
         self.ids = itertools.count(1000)
 
     def providers(self, types: Any = None) -> dict[str, Provider]:
-        return {t: FakeProvider(self, t) for t in TAG_FIELD}
+        return {t: FakeProvider(self, t) for t in (*TAG_FIELD, *sorted(UNTAGGED))}
 
 
 class FakeProvider(Provider):
@@ -59,7 +60,7 @@ class FakeProvider(Provider):
         props = freeze(obj["props"])
         return Observed(id=id_, name=obj["name"], props=props,
                         attrs={"id": id_, "name": obj["name"]},
-                        tags=dict(props.get(TAG_FIELD[self.type]) or {}))
+                        tags=dict(props.get(TAG_FIELD.get(self.type, "")) or {}))
 
     def read(self, id: str) -> Observed | None:
         obj = self.p.objects.get((self.type, id))
@@ -105,10 +106,32 @@ class FakeProvider(Provider):
 
     def delete(self, id: str, *, force_empty: bool = False) -> None:
         obj = self.p.objects.get((self.type, id))
-        key = (obj or {}).get("props", {}).get(TAG_FIELD[self.type], {}).get("dpn:key", "")
+        tags = (obj or {}).get("props", {}).get(TAG_FIELD.get(self.type, ""), {})
+        key = tags.get("dpn:key", "")
         self._check(key, "delete")
         if obj is None:
             return
         if obj["children"] and not force_empty:
             raise NotEmpty(f"{id} is not empty")
         del self.p.objects[(self.type, id)]
+
+
+class FakeClock:
+    """Time that passes only when the code under test sleeps: retries wait no real time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def fake_retry(clock: FakeClock | None = None) -> RetryPolicy:
+    """The engine's retry policy on a fake clock: the same backoff and deadline, no waits."""
+    clock = clock or FakeClock()
+    return RetryPolicy(base=0.001, deadline=2, clock=clock, sleep=clock.sleep)

@@ -32,6 +32,8 @@ def holder(tmp_path):
     yield proc
     proc.kill()
     proc.wait()
+    proc.stdin.close()
+    proc.stdout.close()
 
 
 def test_second_process_is_refused_with_the_holder(tmp_path, holder):

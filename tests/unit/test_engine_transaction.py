@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from dpn.engine.api import Runner, apply, recover_stack
-from dpn.engine.retry import RetryPolicy
+from dpn.engine.stores import LocalStore
 from dpn.engine.stores.state import StateStore
-from dpn.engine.wal import Rec, WalWriter, incomplete, list_logs, read_wal, wal_dir
+from dpn.engine.wal import Rec, WalWriter, list_logs, read_wal, wal_dir
 from dpn.errors import InvalidRequest, NotEmpty, PermissionDenied, RecoveryNeeded
 from dpn.model import Blueprint, Metadata, Resource, freeze
 
-from .fake_platform import FakePlatform
+from .fake_platform import FakePlatform, fake_retry
 
 STACK = "acme-dev-lake"
 
@@ -49,7 +49,12 @@ def platform():
 @pytest.fixture
 def runner(tmp_path, platform):
     return Runner(home=tmp_path, providers=platform.providers,
-                  retry=RetryPolicy(base=0.001, deadline=2))
+                  retry=fake_retry())
+
+
+def incomplete(home, stack):
+    """Every transaction of the stack without a terminal record."""
+    return LocalStore(home).incomplete(stack)
 
 
 def objects(platform, rtype=None):
@@ -238,8 +243,9 @@ def test_recover_completes_a_committed_transaction(runner, platform):
 
 
 def test_import_adopts_an_untagged_object_and_rollback_restores_it(runner, platform):
+    from dpn.engine.operations import Engine
     from dpn.engine.ops import Operation
-    from dpn.engine.transaction import Engine, Transaction
+    from dpn.engine.transaction import Transaction
     from dpn.providers.base import Spec
 
     bp = three()
@@ -280,7 +286,7 @@ def test_a_state_write_failing_after_commit_leaves_it_to_recover(tmp_path, platf
             return super().save_state(state, tx=tx)
 
     runner = Runner(home=tmp_path, providers=platform.providers, store=FullDisk(tmp_path),
-                    retry=RetryPolicy(base=0.001, deadline=2))
+                    retry=fake_retry())
     with pytest.raises(RecoveryNeeded, match="No space left"):
         apply(runner, three(), "create")
     assert StateStore(tmp_path).load(STACK) is None

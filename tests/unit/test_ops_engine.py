@@ -9,14 +9,13 @@ import pytest
 
 from dpn.engine.api import Runner, apply, apply_saved
 from dpn.engine.importing import import_resources
-from dpn.engine.retry import RetryPolicy
 from dpn.engine.stores import LocalStore
 from dpn.engine.stores.history import history
 from dpn.errors import InputError, OwnershipError, RecoveryNeeded
 from dpn.model import Blueprint, Metadata, Resource, freeze
 from dpn.plan import Plan, make_plan
 
-from .fake_platform import FakePlatform
+from .fake_platform import FakePlatform, fake_retry
 
 STACK = "acme-dev-lake"
 TAG = {"aws.s3_bucket": "tags", "aws.glue_database": "tags", "dbx.cluster": "custom_tags",
@@ -47,7 +46,7 @@ def platform():
 @pytest.fixture
 def runner(tmp_path, platform):
     return Runner(home=tmp_path, providers=platform.providers,
-                  retry=RetryPolicy(base=0.001, deadline=2))
+                  retry=fake_retry())
 
 
 def saved(plan: Plan) -> Plan:

@@ -151,15 +151,7 @@ def _saved_plan(path: str) -> Any:
 
 
 def exit_code(result: ApplyResult) -> int:
-    from dpn.engine.ops import Outcome
-
-    if result.cancelled:
-        return 130 if result.outcome != Outcome.NEEDS_RECOVERY else 4
-    if result.outcome == Outcome.NEEDS_RECOVERY:
-        return 4
-    if result.outcome == Outcome.ROLLED_BACK:
-        return result.error_exit if result.error_exit in (1, 5) else 1
-    return 0 if result.ok else 1
+    return result.exit_code
 
 
 def _report(result: ApplyResult, fmt: str, store: Any) -> None:

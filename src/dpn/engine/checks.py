@@ -13,6 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 from dpn.blueprint.refs import resolve
 from dpn.errors import InvalidRequest, NotFound
 from dpn.model import Blueprint, StackState, freeze
+from dpn.plan import Plan
 from dpn.providers.base import SERIAL, Fanout, Provider, Spec
 
 
@@ -50,16 +51,15 @@ def _probe(provider: Provider) -> None:
         pass  # the probe itself is not offered there: the real calls will tell
 
 
-def preflight(plan: Any, blueprint: Blueprint, state: StackState | None,
+def preflight(plan: Plan, blueprint: Blueprint, state: StackState | None,
               providers: Mapping[str, Provider], *, access: bool = True) -> list[str]:
     """Problems that would make a planned create, update or replace fail; without
     ``access``, the storage-access checks are left out."""
     attrs = {k: r.attrs for k, r in (state.resources if state else {}).items()}
     problems: list[str] = []
     for change in plan.changes:
-        action = str(getattr(change.action, "value", change.action))
         provider = providers.get(change.type)
-        if action not in ("create", "update", "replace") or not isinstance(provider,
+        if change.action not in ("create", "update", "replace") or not isinstance(provider,
                                                                             ChecksSpecs):
             continue
         resource = blueprint.resources[change.key]

@@ -20,9 +20,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 
-from dpn.engine.ops import ApplyResult, OpResult, Outcome, new_tx_id
+from dpn.engine.ops import ApplyResult, Operation, OpResult, Outcome, Status, new_tx_id
+from dpn.engine.records import Begin, Commit, Done, End, write
 from dpn.engine.stores import Store
-from dpn.engine.wal import Rec
 from dpn.model import KEY_TAG, STACK_TAG, Move, StackState
 from dpn.moved import recorded_key
 from dpn.providers.base import SERIAL, Fanout, Observed, Provider, Spec
@@ -36,19 +36,17 @@ def write_moves(store: Store, stack: str, base: StackState, renamed: StackState,
     records = {m.target: renamed.resources[m.target] for m in moves}
     wal = store.wal_writer(stack, tx)
     try:
-        wal.append(Rec.BEGIN, tx=tx, stack=stack, base_serial=base.serial,
-                   ops=[{"key": m.target, "type": records[m.target].type,
-                         "name": records[m.target].name, "action": "move", "depends_on": [],
-                         "id": records[m.target].id, "from": m.source} for m in moves])
-        wal.append(Rec.COMMIT)
+        write(wal, Begin(tx, stack, base.serial, tuple(
+            Operation(m.target, records[m.target].type, records[m.target].name, "move",
+                      id=records[m.target].id, source=m.source) for m in moves)))
+        write(wal, Commit())
         written = store.save_state(renamed, tx=tx)
         for m in moves:
-            wal.append(Rec.DONE, key=m.target, action="move", op="move",
-                       id=records[m.target].id, **{"from": m.source})
-        wal.append(Rec.END, outcome="committed", deleted=[], left=[])
+            write(wal, Done(m.target, "move", "move", records[m.target].id, source=m.source))
+        write(wal, End((), ()))
     finally:
         wal.close()
-    ops = tuple(OpResult(m.target, "move", "done", records[m.target].id) for m in moves)
+    ops = tuple(OpResult(m.target, "move", Status.DONE, records[m.target].id) for m in moves)
     return written, ApplyResult(stack, tx, Outcome.COMMITTED, ops)
 
 

@@ -9,25 +9,30 @@ it: no orphaned resource, and the state equals the platforms.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from dpn.canonical import canonical
-from dpn.engine.ops import Operation
-from dpn.engine.scheduler import reverse_edges, run_graph
-from dpn.engine.stores import WalSink
-from dpn.engine.transaction import (
-    Engine,
-    apply_done,
-    delete_owned,
-    freeze_resources,
-    made_by_create,
+from dpn.engine.deletes import delete_phase
+from dpn.engine.operations import Engine, Entry, apply_done, settle_create, without
+from dpn.engine.records import (
+    Done,
+    Failed,
+    Intent,
+    Recovered,
+    Undone,
+    begin_of,
+    old_node,
+    records_of,
+    write,
 )
+from dpn.engine.stores import WalSink
 from dpn.engine.undo import undo_all
-from dpn.engine.wal import OLD, Rec, WalLog
+from dpn.engine.wal import WalLog
+from dpn.errors import RecoveryNeeded
 from dpn.model import StackState
-from dpn.providers.base import Observed, Spec
 
 
 @dataclass
@@ -46,173 +51,152 @@ class Recovery:
 
 
 @dataclass
-class _Replay:
-    entries: dict[str, dict[str, Any]] = field(default_factory=dict)  # node -> done entry
+class Replay:
+    """A log read back: what was done (by node, in order), undone, deleted, and the
+    intents with no outcome."""
+
+    entries: dict[str, Entry] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
     undone: set[str] = field(default_factory=set)
     deleted: set[str] = field(default_factory=set)
-    unknown: list[dict[str, Any]] = field(default_factory=list)       # intents, in order
+    unknown: list[Intent] = field(default_factory=list)
 
-    def add(self, node: str, entry: dict[str, Any]) -> None:
-        self.entries[node] = entry
-        if node not in self.order:
-            self.order.append(node)
+    def add(self, entry: Entry) -> None:
+        self.entries[entry.node] = entry
+        if entry.node not in self.order:
+            self.order.append(entry.node)
 
 
-def replay(log: WalLog) -> _Replay:
+def _entry(done: Done, intent: Intent | None) -> Entry:
+    before = intent.before if intent is not None else None
+    if done.op == "replace_delete":
+        return Entry(old_node(done.key), done.key, done.op,
+                     intent.type if intent is not None else "", done.id or "",
+                     done.action, before)
+    # an update's, a follow-up's or an attached create's before-image comes with it
+    return Entry(done.node or done.key, done.key, done.op, done.type or "", done.id or "",
+                 done.action, before, tuple(done.depends_on or ()), done.name, done.props,
+                 done.attrs)
+
+
+def replay(log: WalLog) -> Replay:
     """Pair intents with their outcomes."""
-    out = _Replay()
-    pending: dict[tuple[str, str], dict[str, Any]] = {}
-    for rec in log.records:
-        kind = rec["record"]
-        if kind == Rec.INTENT:
-            pending[(rec.get("node") or rec["key"], rec["op"])] = rec
-        elif kind == Rec.DONE:
-            op = rec.get("op", "create")
-            intent = pending.pop((rec.get("node") or rec["key"], op), {})
-            if op == "follow_up":
-                out.add(rec["node"], {**rec, "before": intent.get("before")})
-            elif op == "delete":
-                out.deleted.add(rec["key"])
-            elif op == "replace_delete":
-                out.add(rec["key"] + OLD, {"key": rec["key"], "op": op, "id": rec["id"],
-                                              "type": intent.get("type"),
-                                              "before": intent.get("before")})
+    out = Replay()
+    pending: dict[tuple[str, str], Intent] = {}
+    for rec in records_of(log):
+        if isinstance(rec, Intent):
+            pending[(rec.node or rec.key, rec.op)] = rec
+        elif isinstance(rec, Done):
+            intent = pending.pop((rec.node or rec.key, rec.op), None)
+            if rec.op == "delete":
+                out.deleted.add(rec.key)
             else:
-                entry = dict(rec)
-                if intent.get("before") is not None:  # an update's, or an attached create's
-                    entry["before"] = intent["before"]
-                out.add(rec["key"], entry)
-        elif kind == Rec.FAILED:
-            for pk in [pk for pk in pending if pk[0] == rec["key"]]:
+                out.add(_entry(rec, intent))
+        elif isinstance(rec, Failed):
+            for pk in [pk for pk in pending if pk[0] == rec.key]:
                 pending.pop(pk)
-        elif kind == Rec.UNDONE:
-            out.undone.add(rec["node"])
+        elif isinstance(rec, Undone):
+            out.undone.add(rec.node)
     out.unknown = list(pending.values())
     return out
 
 
 def recover(engine: Engine, log: WalLog, *, dry_run: bool = False) -> Recovery:
     """Resolve one incomplete transaction. The caller holds the stack lock."""
-    stack = log.begin["stack"]
+    begin = begin_of(log)
     result = Recovery(tx=log.tx, committed=log.committed)
     rp = replay(log)
-    _resolve_unknown(engine, stack, rp, result)
+    _resolve_unknown(engine, begin.stack, rp, result)
     # undo order comes from the plan: a parent's undo waits for every child's
-    planned = {o["key"]: list(o.get("depends_on") or ()) for o in log.begin.get("ops", [])}
-    for entry in rp.entries.values():
-        entry["depends_on"] = planned.get(entry["key"], entry.get("depends_on") or [])
+    planned = {op.key: op.depends_on for op in begin.ops}
+    for node, entry in rp.entries.items():
+        rp.entries[node] = dataclasses.replace(
+            entry, depends_on=tuple(planned.get(entry.key, entry.depends_on)))
     if not dry_run:
         engine.store.truncate_torn(log)
-    wal = None if dry_run else engine.store.wal_writer(stack, log.tx, start_seq=log.last_seq)
+    wal = None if dry_run else engine.store.wal_writer(begin.stack, log.tx,
+                                                        start_seq=log.last_seq)
     try:
         if log.committed:
-            _complete(engine, log, rp, result, wal, dry_run=dry_run)
+            _complete(engine, log, rp, result, wal)
         else:
-            _roll_back(engine, stack, rp, result, wal, dry_run=dry_run)
+            _roll_back(engine, begin.stack, rp, result, wal)
     finally:
         if wal is not None:
             wal.close()
     return result
 
 
-def _resolve_unknown(engine: Engine, stack: str, rp: _Replay, result: Recovery) -> None:
+def _resolve_unknown(engine: Engine, stack: str, rp: Replay, result: Recovery) -> None:
     for intent in rp.unknown:
-        key, op = intent["key"], intent["op"]
-        provider = engine.provider(intent["type"])
-        if op == "create" and intent.get("before") is not None:  # model.ATTACHED
+        key, op = intent.key, intent.op
+        provider = engine.provider(intent.type)
+        if op == "create" and intent.before is not None:  # model.ATTACHED
             result.actions.append(f"{key}: create outcome unknown; what it changed is "
                                   "restored from its before-image")
-            rp.add(key, {"key": key, "op": "create", "action": intent["action"],
-                         "type": intent["type"], "id": intent["before"]["id"],
-                         "before": intent["before"], "depends_on": []})
+            rp.add(Entry(key, key, "create", intent.type, intent.before.id, intent.action,
+                         intent.before))
         elif op == "create":
-            raw = intent["spec"]
-            spec = Spec(key=key, type=raw["type"], name=raw["name"], props=raw["props"],
-                        token=raw.get("token", ""))
-            found: Observed | None = engine.call(
-                key, "find", functools.partial(provider.find, spec))
-            if found is not None and made_by_create(found, stack, key,
-                                                    absent_before=intent.get("absent_before")):
+            assert intent.spec is not None
+            found = settle_create(engine, provider, intent.spec, stack,
+                                  absent_before=intent.absent_before)
+            if found is not None:
                 result.actions.append(f"{key}: create had taken effect ({found.id})")
-                rp.add(key, {"key": key, "op": "create", "action": intent["action"],
-                             "type": raw["type"], "name": found.name, "id": found.id,
-                             "attrs": dict(found.attrs),
-                             "props": canonical(raw["type"], found.props),
-                             "depends_on": []})
+                rp.add(Entry(key, key, "create", intent.spec.type, found.id, intent.action,
+                             name=found.name, attrs=dict(found.attrs),
+                             props=canonical(intent.spec.type, found.props)))
             else:
                 result.actions.append(f"{key}: create had not taken effect")
         elif op in ("update", "follow_up"):
             result.actions.append(f"{key}: update outcome unknown; its before-image is restored")
-            rp.add(intent.get("node") or key,
-                   {"key": key, "op": op, "action": "update", "type": intent["type"],
-                    "id": intent["id"], "before": intent["before"], "depends_on": []})
+            rp.add(Entry(intent.node or key, key, op, intent.type, intent.id or "", "update",
+                         intent.before))
         elif op == "replace_delete":
-            live = engine.call(key, "read", functools.partial(provider.read, intent["id"]))
+            live = engine.call(key, "read", functools.partial(provider.read, intent.id or ""))
             if live is None:
                 result.actions.append(f"{key}: old object had been deleted for a replace")
-                rp.add(key + OLD, {"key": key, "op": op, "id": intent["id"],
-                                      "type": intent["type"], "before": intent["before"]})
+                rp.add(Entry(old_node(key), key, op, intent.type, intent.id or "",
+                             before=intent.before))
         # a delete intent is settled in the forward path
 
 
-def _roll_back(engine: Engine, stack: str, rp: _Replay, result: Recovery,
-               wal: WalSink | None, *, dry_run: bool) -> None:
+def _roll_back(engine: Engine, stack: str, rp: Replay, result: Recovery,
+               wal: WalSink | None) -> None:
     todo = [n for n in rp.order if n not in rp.undone]
     for node in reversed(todo):
         entry = rp.entries[node]
-        result.actions.append(f"{entry['key']}: undo {entry.get('op') or entry['action']}")
-    if dry_run:
+        result.actions.append(f"{entry.key}: undo {entry.op or entry.action}")
+    if wal is None:
         result.outcome = "would roll back"
         return
-    assert wal is not None
     problems = undo_all(engine, wal, stack, rp.entries, todo)
     if problems:
         raise_incomplete(result, "the rollback could not finish: " + "; ".join(problems))
-    wal.append(Rec.RECOVERED, outcome="rolled_back")
+    write(wal, Recovered("rolled_back"))
     result.outcome = "rolled_back"
 
 
-def _complete(engine: Engine, log: WalLog, rp: _Replay, result: Recovery,
-              wal: WalSink | None, *, dry_run: bool) -> None:
-    stack = log.begin["stack"]
+def _complete(engine: Engine, log: WalLog, rp: Replay, result: Recovery,
+              wal: WalSink | None) -> None:
+    begin = begin_of(log)
     store = engine.store
-    base = store.load_state(stack) or StackState(stack=stack)
-    pre = [e for e in rp.entries.values() if e.get("op") in ("create", "update", "follow_up")]
+    base = store.load_state(begin.stack) or StackState(stack=begin.stack)
+    pre = [e for e in rp.entries.values() if e.op in ("create", "update", "follow_up")]
     state = apply_done(base, pre)
-    ops = [Operation.from_json(o) for o in log.begin["ops"]]
-    dels = [op for op in ops if op.action == "delete" and op.key not in rp.deleted]
+    dels = [op for op in begin.ops if op.action == "delete" and op.key not in rp.deleted]
     for op in dels:
         result.actions.append(f"{op.key}: finish delete of {op.id}")
-    if dry_run:
+    if wal is None:
         result.outcome = "would complete"
         return
-    by_key = {op.key: op for op in dels}
-    deleted = set(rp.deleted)
-    failed: list[str] = []
-
-    def delete_one(key: str) -> None:
-        try:
-            delete_owned(engine, wal, stack, by_key[key], force_empty=False,
-                         recorded=base.resources.get(key))
-        except Exception:
-            failed.append(key)
-            raise
-        assert wal is not None
-        wal.append(Rec.DONE, key=key, action="delete", op="delete", id=by_key[key].id)
-        deleted.add(key)
-
-    waits = reverse_edges(by_key, {k: v.depends_on for k, v in by_key.items()})
-    run_graph(list(by_key), waits, delete_one, parallelism=engine.parallelism)
-    remaining = {k: v for k, v in state.resources.items() if k not in deleted}
-    store.save_state(StackState(stack, base.serial, freeze_resources(remaining)), tx=log.tx)
-    result.left = sorted(set(by_key) - deleted)
-    assert wal is not None
-    wal.append(Rec.RECOVERED, outcome="committed", left=result.left)
+    run = delete_phase(engine, wal, begin.stack, dels, base)
+    deleted = rp.deleted | set(run.deleted)
+    store.save_state(without(state, deleted), tx=log.tx)
+    result.left = sorted({op.key for op in dels} - deleted)
+    write(wal, Recovered("committed", tuple(result.left)))
     result.outcome = "committed"
 
 
 def raise_incomplete(result: Recovery, why: str) -> None:
-    from dpn.errors import RecoveryNeeded
     raise RecoveryNeeded(f"transaction {result.tx}: {why}; fix the cause and run "
                          "'dpn recover' again")

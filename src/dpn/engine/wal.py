@@ -19,7 +19,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -27,10 +27,6 @@ from typing import Any
 
 from dpn.engine.files import check_stack_id, fsync_dir, private_dir
 from dpn.errors import StateError
-
-# The suffix that names the old object of a replace among a transaction's nodes and done
-# entries: ``key#old`` is its delete (forward) and its re-creation (undo).
-OLD = "#old"
 
 
 class Rec(StrEnum):
@@ -173,10 +169,6 @@ class WalLog:
     def last_seq(self) -> int:
         return self.records[-1]["seq"] if self.records else 0
 
-    def of_type(self, *types: Rec) -> Iterator[dict[str, Any]]:
-        wanted = {str(t) for t in types}
-        return (r for r in self.records if r["record"] in wanted)
-
 
 def read_wal(path: Path) -> WalLog:
     """Read and check a log. Raises StateError for corruption before the last line."""
@@ -238,13 +230,3 @@ def list_logs(home: Path, stack: str) -> list[Path]:
     if not d.is_dir():
         return []
     return sorted(d.glob("*.jsonl"))
-
-
-def incomplete(home: Path, stack: str) -> list[WalLog]:
-    """Every transaction of the stack that has no terminal record."""
-    out = []
-    for path in list_logs(home, stack):
-        log = read_wal(path)
-        if log.records and not log.complete:
-            out.append(log)
-    return out
