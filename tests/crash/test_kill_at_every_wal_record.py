@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -54,7 +55,7 @@ def test_kill_after_record_then_recover(n, clean_sandbox, s3, glue, workspace, t
 
 def _uc_blueprint(path, storage_root: str | None) -> str:
     """A catalog holding a schema holding a table: a new storage root replaces all three."""
-    bp = json.loads(open(BLUEPRINT_EIGHT).read())
+    bp = json.loads(Path(BLUEPRINT_EIGHT).read_text())
     keep = {"sales", "sales_gold", "orders_gold"}
     bp["resources"] = {k: v for k, v in bp["resources"].items() if k in keep}
     bp["resources"]["orders_gold"]["storage_location"] = "s3://acme-dev-lake/gold/orders/"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -64,7 +65,7 @@ def test_unreachable_platform_is_a_clear_error(tmp_path, sandbox):
 
 def test_unknown_spark_version_is_caught_at_plan_time(clean_sandbox, s3, glue, workspace,
                                                       tmp_path):
-    doc = json.loads(open(BLUEPRINT_EIGHT).read())
+    doc = json.loads(Path(BLUEPRINT_EIGHT).read_text())
     doc["resources"]["etl"]["spark_version"] = "1.0.x-nonexistent"
     path = tmp_path / "bad-version.json"
     path.write_text(json.dumps(doc))

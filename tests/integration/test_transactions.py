@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -116,7 +117,7 @@ def test_replacing_a_catalog_replaces_what_it_holds_and_a_failure_brings_all_bac
         clean_sandbox, dbx_faults, s3, glue, workspace, tmp_path):
     created = run(clean_sandbox, tmp_path, "create", BLUEPRINT_EIGHT, "--yes")
     assert created.returncode == 0, created.stderr
-    moved = json.loads(open(BLUEPRINT_EIGHT).read())
+    moved = json.loads(Path(BLUEPRINT_EIGHT).read_text())
     moved["resources"]["sales"]["storage_root"] = "s3://${landing.name}/uc/sales/"
     bp = tmp_path / "moved.json"
     bp.write_text(json.dumps(moved))

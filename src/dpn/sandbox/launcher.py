@@ -49,6 +49,12 @@ def _launch_lock(home: Path) -> Iterator[None]:
         os.close(fd)
 
 
+# The server processes this process started. They are daemons that outlive ``start`` (their
+# own session); their Popen objects are kept so that none is collected while its server
+# runs (Popen warns then), and ``_is_ours`` reaps them once they exit.
+_SERVERS: list[subprocess.Popen[bytes]] = []
+
+
 def _is_ours(pid: int) -> bool:
     """True if ``pid`` is a live sandbox process (not a zombie, not a reused pid)."""
     try:
@@ -133,6 +139,7 @@ def start(home: Path, *, token: str | None = None) -> SandboxInfo:
                     stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
                     start_new_session=True, close_fds=True, cwd=str(directory))
         ports = _wait_ready(procs, ready)
+        _SERVERS.extend(procs.values())
         info = SandboxInfo(aws_endpoint=f"http://127.0.0.1:{ports['aws']}",
                            dbx_host=f"http://127.0.0.1:{ports['dbx']}", dbx_token=token,
                            pids=tuple(p.pid for p in procs.values()))
