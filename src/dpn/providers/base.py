@@ -96,6 +96,15 @@ class Observed:
         return self.tags.get(STACK_TAG) == stack and self.tags.get(KEY_TAG) == key
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    """One object as an object store (the S3 state backend's bucket) returned it."""
+
+    body: bytes
+    etag: str            # changes with every write; conditions name it
+    modified: float      # LastModified, epoch seconds (the store's clock)
+
+
 class Provider(ABC):
     """One resource type on one platform.
 

@@ -10,10 +10,10 @@ engine only talks to a ``Store``.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from dpn.model import StackState
+from dpn.providers.base import StoredObject
 
 
 class WalSink(Protocol):
@@ -86,15 +86,6 @@ class Store(ABC):
     @abstractmethod
     def holder(self, stack: str) -> dict[str, Any] | None:
         """Who holds the stack's lock right now, or None."""
-
-
-@dataclass(frozen=True)
-class StoredObject:
-    """One object as an object store returned it."""
-
-    body: bytes
-    etag: str            # changes with every write; conditions name it
-    modified: float      # LastModified, epoch seconds (the store's clock)
 
 
 class ObjectClient(Protocol):

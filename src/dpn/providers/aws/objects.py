@@ -16,9 +16,9 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from dpn.engine.stores.base import StoredObject
 from dpn.providers.aws import client_config
 from dpn.providers.aws.errors import error_code, http_status, translate
+from dpn.providers.base import StoredObject
 from dpn.settings import PlatformSettings
 
 PRECONDITION = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict"})
