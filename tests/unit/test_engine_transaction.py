@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dpn.engine.api import Runner, apply, recover_stack
+from dpn.api.apply import apply
+from dpn.api.runner import Runner
+from dpn.api.stacks import recover_stack
 from dpn.engine.retry import RetryPolicy
 from dpn.engine.state import StateStore
 from dpn.engine.wal import Rec, WalWriter, incomplete, list_logs, read_wal, wal_dir

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from dpn.engine.api import Runner, apply, apply_saved
+from dpn.api.apply import apply, apply_saved
+from dpn.api.runner import Runner
 from dpn.engine.history import history
 from dpn.engine.importing import import_resources
 from dpn.engine.retry import RetryPolicy

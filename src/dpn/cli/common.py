@@ -139,9 +139,9 @@ def resolve_settings(app: App, settings: PlatformSettings, sandbox: bool) -> Pla
     """With ``--sandbox``, the local sandbox's endpoints (started if none runs)."""
     if not sandbox:
         return settings
-    from dpn.sandbox.launcher import ensure
+    from dpn.api import sandbox_settings
 
-    return dataclasses.replace(ensure(app.home).settings(),
+    return dataclasses.replace(sandbox_settings(app.home),
                                refresh_cache=settings.refresh_cache,
                                read_parallelism=settings.read_parallelism)
 

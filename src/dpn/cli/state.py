@@ -35,8 +35,8 @@ def migrate(app: App, to: str, source: str | None, stack: str | None, lock_timeo
     is left alone unless it is the same serial. The source is left as it was: point every
     runner at the destination (--backend or DPN_BACKEND) once it is copied.
     """
+    from dpn.api import check_no_incomplete
     from dpn.cli.common import resolve_settings
-    from dpn.engine.api import check_no_incomplete
     from dpn.engine.store import open_store
     from dpn.errors import InputError, StateError
 
