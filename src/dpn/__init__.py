@@ -16,18 +16,19 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__", "Action", "Applied", "ApplyResult", "Blueprint", "BlueprintBuilder",
     "Change", "Committed", "DriftReport", "Drifted", "Event", "ImportPlan", "ImportResult",
-    "OpDone", "OpFailed", "OpResult", "OpRetry", "OpStarted", "Outcome", "Plan",
-    "PlatformSettings", "Preview", "ReadResult", "Recovered", "Recovery", "Resource",
-    "RollbackStarted", "Runner", "StatusReport", "StatusRow", "TxFinished", "TxStarted",
-    "TxSummary", "UndoDone", "UndoFailed", "UndoStarted", "apply_plan",
+    "OpDone", "OpFailed", "OpResult", "OpRetry", "OpStarted", "Outcome", "Outputs", "Plan",
+    "PlatformSettings", "Preview", "RESOURCE_TYPES", "ReadResult", "Recovered", "Recovery",
+    "Resource", "RollbackStarted", "Runner", "StatusReport", "StatusRow", "TxFinished",
+    "TxStarted", "TxSummary", "UndoDone", "UndoFailed", "UndoStarted", "apply_plan",
     "check_no_incomplete", "check_stack_id", "create", "delete", "drift", "from_dict",
     "history", "import_objects", "load", "load_all", "locate", "make_plan",
     "needs_recovery", "preview", "read", "read_plan", "recover", "sandbox_settings",
-    "schema_text", "stack_status", "update", "write_plan",
+    "schema_text", "stack_outputs", "stack_status", "update", "write_plan",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from dpn.api import (
+        RESOURCE_TYPES,
         Action,
         Applied,
         ApplyResult,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
         OpRetry,
         OpStarted,
         Outcome,
+        Outputs,
         Plan,
         PlatformSettings,
         Preview,
@@ -83,6 +85,7 @@ if TYPE_CHECKING:  # pragma: no cover
         recover,
         sandbox_settings,
         schema_text,
+        stack_outputs,
         stack_status,
         update,
         write_plan,

@@ -126,6 +126,16 @@ def test_an_offline_preview_is_what_dpn_plan_prints(runner: api.Runner, tmp_path
     api.write_plan(preview.plan, tmp_path / "plan.json")
     assert api.read_plan(tmp_path / "plan.json").to_json() == preview.to_json()
 
+    envs = str(path.parent / "environments.json")
+    outputs = api.stack_outputs(dpn.load(envs, env="dev"), tmp_path)
+    assert outputs.values and outputs.unknown == list(outputs.values)
+    shown = CliRunner().invoke(cli, ["--home", str(tmp_path), "output", envs, "--env", "dev",
+                                     "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output) == outputs.to_json()
+    with pytest.raises(InputError, match="no output 'nope' in .*environments.json"):
+        api.stack_outputs(dpn.load(envs, env="dev"), tmp_path, "nope")
+
 
 def test_drift_serialises_to_the_documented_report(runner: api.Runner,
                                                    platform: FakePlatform) -> None:

@@ -47,21 +47,22 @@ LAZY: dict[str, str] = {
     "TxSummary": "dpn.api.stacks", "Recovered": "dpn.api.stacks", "Recovery": "dpn.api.stacks",
     "stack_status": "dpn.api.stacks", "history": "dpn.api.stacks",
     "recover": "dpn.api.stacks", "needs_recovery": "dpn.api.stacks",
-    "check_stack_id": "dpn.api.stacks",
+    "check_stack_id": "dpn.api.stacks", "Outputs": "dpn.api.stacks",
+    "stack_outputs": "dpn.api.stacks", "RESOURCE_TYPES": "dpn.model",
     **{name: "dpn.api.events" for name in EVENTS},
 }
 
 __all__ = [
     "Action", "Applied", "ApplyResult", "Blueprint", "BlueprintBuilder", "Change",
     "Committed", "DriftReport", "Drifted", "Event", "ImportPlan", "ImportResult", "OpDone",
-    "OpFailed", "OpResult", "OpRetry", "OpStarted", "Outcome", "Plan", "PlatformSettings",
-    "Preview", "ReadResult", "Recovered", "Recovery", "Resource", "RollbackStarted",
-    "Runner", "StatusReport", "StatusRow", "TxFinished", "TxStarted", "TxSummary",
-    "UndoDone", "UndoFailed", "UndoStarted", "apply_plan", "check_no_incomplete",
-    "check_stack_id", "create", "delete", "drift", "from_dict", "history",
-    "import_objects", "load", "load_all", "locate", "make_plan", "needs_recovery",
-    "preview", "read", "read_plan", "recover", "sandbox_settings", "schema_text",
-    "stack_status", "update", "write_plan",
+    "OpFailed", "OpResult", "OpRetry", "OpStarted", "Outcome", "Outputs", "Plan",
+    "PlatformSettings", "Preview", "RESOURCE_TYPES", "ReadResult", "Recovered", "Recovery",
+    "Resource", "RollbackStarted", "Runner", "StatusReport", "StatusRow", "TxFinished",
+    "TxStarted", "TxSummary", "UndoDone", "UndoFailed", "UndoStarted", "apply_plan",
+    "check_no_incomplete", "check_stack_id", "create", "delete", "drift", "from_dict",
+    "history", "import_objects", "load", "load_all", "locate", "make_plan",
+    "needs_recovery", "preview", "read", "read_plan", "recover", "sandbox_settings",
+    "schema_text", "stack_outputs", "stack_status", "update", "write_plan",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -93,6 +94,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dpn.api.prepare import Preview, preview
     from dpn.api.runner import Runner, check_no_incomplete, sandbox_settings
     from dpn.api.stacks import (
+        Outputs,
         Recovered,
         Recovery,
         StatusReport,
@@ -102,11 +104,12 @@ if TYPE_CHECKING:  # pragma: no cover
         history,
         needs_recovery,
         recover,
+        stack_outputs,
         stack_status,
     )
     from dpn.blueprint import BlueprintBuilder, from_dict, load, load_all, schema_text
     from dpn.engine.ops import ApplyResult, OpResult, Outcome
-    from dpn.model import Blueprint, Resource
+    from dpn.model import RESOURCE_TYPES, Blueprint, Resource
     from dpn.plan import Action, Change, Plan, make_plan
     from dpn.settings import PlatformSettings
 

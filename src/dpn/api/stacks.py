@@ -18,10 +18,11 @@ from dpn.engine.recover import Recovery
 from dpn.engine.recover import recover as recover_log
 from dpn.engine.store import LocalStore, Store
 from dpn.errors import InputError, StateError
+from dpn.model import Blueprint
 
-__all__ = ["Recovered", "StackStatus", "StatusReport", "StatusRow", "TxSummary",
+__all__ = ["Outputs", "Recovered", "StackStatus", "StatusReport", "StatusRow", "TxSummary",
            "check_stack_id", "history", "needs_recovery", "recover", "recover_stack",
-           "status", "stack_status"]
+           "stack_outputs", "stack_status", "status"]
 
 
 @dataclass(frozen=True)
@@ -152,3 +153,38 @@ def recover(runner: Runner, stacks: Sequence[str] | None = None, *, tx: str | No
         for rec in recover_stack(runner, name, tx=tx, dry_run=dry_run,
                                  region=region or runner.settings.aws_region or "us-east-1"):
             yield Recovered(name, rec)
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The blueprint's outputs with their values from the state (``None``: not known
+    until the blueprint is applied)."""
+
+    stack: str
+    serial: int
+    values: dict[str, str | None]
+
+    @property
+    def unknown(self) -> list[str]:
+        return [k for k, v in self.values.items() if v is None]
+
+    def to_json(self) -> dict[str, object]:
+        """What ``dpn output --format json`` prints."""
+        return {"stack": self.stack, "serial": self.serial, "outputs": self.values,
+                "unknown": self.unknown}
+
+
+def stack_outputs(blueprint: Blueprint, where: Runner | Store | Path,
+                  name: str | None = None) -> Outputs:
+    """The outputs of ``blueprint`` (only ``name``, if given: ``InputError`` when the
+    blueprint has no such output), read from the stack's state; no platform is called."""
+    from dpn.outputs import values
+
+    state = _store(where).load_state(blueprint.stack)
+    found = values(blueprint, state)
+    if name is not None:
+        if name not in found:
+            known = ", ".join(found) or "none"
+            raise InputError(f"no output {name!r} in {blueprint.path} (outputs: {known})")
+        found = {name: found[name]}
+    return Outputs(blueprint.stack, state.serial if state else 0, found)

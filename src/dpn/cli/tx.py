@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from dpn.api import RESOURCE_TYPES
 from dpn.cli.common import (
     App,
     env_option,
@@ -17,7 +18,6 @@ from dpn.cli.common import (
     resolve_settings,
 )
 from dpn.errors import InputError, lease_hint
-from dpn.model import RESOURCE_TYPES
 
 
 @click.command()
