@@ -125,15 +125,17 @@ class ReadResult:
         return out
 
 
-def locate(store: Store, ref: str, *, blueprint: Blueprint | None = None,
+def locate(store: Store | None, ref: str, *, blueprint: Blueprint | None = None,
            stack: str | None = None) -> ResourceState:
     """The state's record of key ``ref`` in ``blueprint``'s stack (its ``moved`` keys
-    applied) or in ``stack``; ``InputError`` when there is none. Reads the store only."""
+    applied) or in ``stack``; ``InputError`` when there is none, or when neither names
+    a stack (checked before the store is used). Reads the store only."""
     if blueprint is not None:
         stack = blueprint.stack
     if not stack:
         raise InputError("read by key needs --blueprint or --stack (or --type to read "
                          "by name or id)")
+    assert store is not None, "a store to read the stack's state from"
     state = store.load_state(stack)
     if blueprint is not None:
         from dpn.moved import rename

@@ -119,10 +119,11 @@ def read(app: App, ref: str, rtype: str | None, blueprint: str | None, env: str 
     import dpn.api as api
 
     bp = api.load(blueprint, env=env) if rtype is None and blueprint else None
-    store = app.store(settings, bp)
-    record = api.locate(store, ref, blueprint=bp, stack=stack) if rtype is None else None
+    by_key = rtype is None
+    store = app.store(settings, bp) if by_key and (bp or stack) else None  # read by id: none
+    record = api.locate(store, ref, blueprint=bp, stack=stack) if by_key else None
     runner = api.Runner(home=app.home, settings=resolve_settings(app, settings, sandbox),
-                        store=store)
+                        store=store)  # type: ignore[arg-type]  # None: unused, local
     found = api.read(runner, ref, type=rtype, blueprint=bp, region=settings.aws_region,
                      record=record)
     out = found.to_json()
