@@ -10,9 +10,9 @@ use, so ``import dpn.api`` calls in neither boto3 nor databricks-sdk.
 - apply: ``create``, ``update``, ``delete``, ``apply_plan`` (``read_plan``,
   ``write_plan``) -> ``Applied`` (``plan``, ``result``: ``ApplyResult``)
 - day 2: ``drift`` -> ``DriftReport``, ``import_objects`` -> ``ImportResult``,
-  ``read`` -> ``ReadResult``
+  ``read`` -> ``ReadResult`` (``locate``: a key's record in the state)
 - stacks: ``stack_status`` -> ``StatusReport`` of ``StatusRow``s, ``history``,
-  ``recover`` -> ``Recovered``s, ``needs_recovery``
+  ``recover`` -> ``Recovered``s, ``needs_recovery``, ``stack_outputs`` -> ``Outputs``
 - settings: ``PlatformSettings``, ``sandbox_settings``
 """
 
