@@ -6,7 +6,7 @@
    against S3 (a create-only put, a conditional delete), with no latency injected and
    with 20 ms injected on every S3 request (about an in-region S3 round trip).
 2. Apply overhead: 40 Glue resources (20 databases, 20 tables) created through
-   ``dpn.engine.api.apply`` with parallelism 8, with the local store against the S3 store
+   ``dpn.api.apply.apply`` with parallelism 8, with the local store against the S3 store
    (state, WAL and lock in the sandbox's S3), medians of ``--runs``; the S3 requests the
    store made are counted.
 3. Reading a transaction's whole WAL from another machine (what ``recover`` and every
@@ -30,8 +30,9 @@ from typing import Any
 
 import boto3
 
+from dpn.api.apply import apply
+from dpn.api.runner import Runner
 from dpn.blueprint import from_dict
-from dpn.engine.api import Runner, apply
 from dpn.engine.stores import LocalStore, Store
 from dpn.engine.stores.s3 import S3Store
 from dpn.providers.aws.objects import opener

@@ -12,7 +12,7 @@
 4. API calls of a live refresh of 200 resources over 4 Glue databases and 4 UC schemas,
    counted in the sandbox fronts' request logs.
 
-Timings are of the library call (``dpn.engine.api.apply``) in one warm process, medians of
+Timings are of the library call (``dpn.api.apply.apply``) in one warm process, medians of
 ``--runs`` runs, so the interpreter's start-up is not counted.
 """
 
@@ -29,8 +29,9 @@ from typing import Any
 import boto3
 from databricks.sdk import WorkspaceClient
 
+from dpn.api.apply import apply
+from dpn.api.runner import Runner
 from dpn.blueprint import from_dict
-from dpn.engine.api import Runner, apply
 from dpn.engine.refresh import refresh_state
 from dpn.engine.stores.state import StateStore
 from dpn.providers import registry

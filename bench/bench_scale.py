@@ -7,7 +7,7 @@ catalogs with a schema each (``--units`` of each, fewer for a quick trial of the
 Fault rules add ``latency_ms`` to every request of both clouds (the AWS front and the
 Databricks emulator).
 
-1. Live plan (``dpn.engine.api.prepare``, what ``dpn plan`` runs) of the estate once it
+1. Live plan (``dpn.api.prepare.prepare``, what ``dpn plan`` runs) of the estate once it
    exists, at 50 ms per request: wall time (median of ``--runs``) and calls, against the
    parents (the databases and catalogs whose content is listed), the pages of the
    top-level listings and the per-object reads no listing offers (Glue ``GetTags``, one
@@ -46,8 +46,10 @@ from typing import Any
 
 import boto3
 
+from dpn.api.apply import apply
+from dpn.api.prepare import prepare
+from dpn.api.runner import Runner
 from dpn.blueprint import from_dict, load
-from dpn.engine.api import Runner, apply, prepare
 from dpn.engine.events import Event, TxStarted
 from dpn.engine.pool import READ_PARALLELISM
 from dpn.engine.stores import LocalStore, Store

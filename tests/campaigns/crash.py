@@ -21,8 +21,8 @@ from .runner import Ctx, write_blueprint
 
 def apply_in_process(ctx: Ctx, home: Path, doc: dict[str, Any], mode: str,
                      force_empty: bool = False) -> Any:
+    from dpn.api.apply import apply
     from dpn.blueprint import from_dict
-    from dpn.engine.api import apply
 
     _, result = apply(ctx.runner(home), from_dict(doc), mode, force_empty=force_empty)
     return result
@@ -31,8 +31,8 @@ def apply_in_process(ctx: Ctx, home: Path, doc: dict[str, Any], mode: str,
 def planned_operations(ctx: Ctx, home: Path, doc: dict[str, Any], mode: str) -> int:
     """How many operations ``dpn <mode>`` of ``doc`` will run (offline plan on the state),
     so kills are drawn inside the transaction's own records."""
+    from dpn.api.prepare import prepare
     from dpn.blueprint import from_dict
-    from dpn.engine.api import prepare
 
     prepared, _ = prepare(ctx.runner(home), from_dict(doc), mode, offline=True)
     return len(prepared.operations)
@@ -52,8 +52,8 @@ def check_equal(ctx: Ctx, home: Path, doc: dict[str, Any], what: str) -> bool:
 
 def reaches(ctx: Ctx, home: Path, doc: dict[str, Any]) -> bool:
     """The state holds exactly the blueprint's keys and a fresh plan has nothing to do."""
+    from dpn.api.prepare import prepare
     from dpn.blueprint import from_dict
-    from dpn.engine.api import prepare
     from dpn.engine.stores.state import StateStore
 
     bp = from_dict(doc)
@@ -194,7 +194,7 @@ def cleanup(ctx: Ctx, home: Path, doc: dict[str, Any], *, measured: bool = False
     stack = gen.stack_of(doc)
     try:
         if incomplete(home, stack):
-            from dpn.engine.api import recover_stack
+            from dpn.api.stacks import recover_stack
             recover_stack(ctx.runner(home), stack)
         apply_in_process(ctx, home, doc, "delete", force_empty=True)
     except Exception as exc:  # reported, then the checks below count what is left

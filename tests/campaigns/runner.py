@@ -115,7 +115,7 @@ class Ctx:
             self.outputs.append(text)
 
     def runner(self, home: Path) -> Any:
-        from dpn.engine.api import Runner
+        from dpn.api.runner import Runner
 
         # as the ``dpn`` processes of the campaign (the suite's DPN_SKIP_ACCESS_CHECKS)
         return Runner(home=home, settings=self.sandbox.settings(),

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from dpn.api.apply import apply
+from dpn.api.runner import Runner
 from dpn.blueprint import from_dict
-from dpn.engine.api import Runner, apply
 from dpn.engine.pool import CallPool
 from dpn.engine.refresh import refresh_state
 from dpn.engine.stores import LocalStore

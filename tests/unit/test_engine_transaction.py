@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dpn.engine.api import Runner, apply, recover_stack
+from dpn.api.apply import apply
+from dpn.api.runner import Runner
+from dpn.api.stacks import recover_stack
 from dpn.engine.stores import LocalStore
 from dpn.engine.stores.state import StateStore
 from dpn.engine.wal import Rec, WalWriter, list_logs, read_wal, wal_dir

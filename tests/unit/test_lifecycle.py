@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from dpn import lifecycle, model
+from dpn.api.prepare import teardown_plan
 from dpn.blueprint import from_dict
 from dpn.blueprint.attrs import static_attrs
 from dpn.blueprint.refs import resolve
 from dpn.canonical import canonical
-from dpn.engine.api import teardown_plan
 from dpn.errors import BlueprintError
 from dpn.graph import order
 from dpn.plan import make_plan

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from dpn.engine.api import Runner, apply, apply_saved
-from dpn.engine.importing import import_resources
+from dpn.api.apply import apply, apply_saved
+from dpn.api.importing import import_resources
+from dpn.api.runner import Runner
 from dpn.engine.stores import LocalStore
 from dpn.engine.stores.history import history
 from dpn.errors import InputError, OwnershipError, RecoveryNeeded

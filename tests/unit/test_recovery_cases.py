@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from dpn.engine.api import Runner, recover_stack
+from dpn.api.runner import Runner
+from dpn.api.stacks import recover_stack
 from dpn.engine.wal import Rec, WalWriter, wal_dir
 from dpn.model import ResourceState, StackState, freeze
 

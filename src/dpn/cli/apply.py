@@ -23,7 +23,7 @@ from dpn.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from dpn.engine.ops import ApplyResult
+    from dpn.api import ApplyResult
 
 
 def _apply_options(func: Any) -> Any:
@@ -72,23 +72,21 @@ def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbo
               force_empty: bool = False, dev_user: str | None = None,
               env: str | None = None, plan_file: str | None = None,
               skip_access_checks: bool = False) -> None:
-    from dpn.blueprint import load
+    import dpn.api as api
     from dpn.cli.progress import renderer
     from dpn.cli.render_plan import render_plan
-    from dpn.engine.api import Runner, apply, apply_saved
     from dpn.errors import InputError, PlanRefused
 
-    blueprint = load(blueprint_path, dev_user=dev_user, env=env)
+    blueprint = api.load(blueprint_path, dev_user=dev_user, env=env)
     if plan_file and (only or exclude):
         raise InputError("--plan applies the saved plan as it is: --only and --exclude "
                          "belong to 'dpn plan'")
-    saved = _saved_plan(plan_file) if plan_file else None
+    saved = api.read_plan(plan_file) if plan_file else None
     events = renderer(fmt, app.color)
     resolved = resolve_settings(app, settings, sandbox)
-    runner = Runner(home=app.home, settings=resolved, events=events or (lambda e: None),
-                    parallelism=parallelism, lock_timeout=lock_timeout,
-                    store=app.store(resolved, blueprint),
-                    skip_access_checks=skip_access_checks)
+    runner = api.Runner(home=app.home, settings=resolved, parallelism=parallelism,
+                        lock_timeout=lock_timeout, store=app.store(resolved, blueprint),
+                        skip_access_checks=skip_access_checks)
 
     def confirm(plan: Any) -> bool:
         if fmt != "json":
@@ -105,15 +103,19 @@ def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbo
         return click.confirm(f"{len(destructive)} resource(s) will be deleted or replaced. "
                              "Proceed?", default=False, err=True)
 
+    calls = {"create": api.create, "update": api.update}
     try:
         with _graceful(runner.cancel):
             if saved is not None:
-                plan, result = apply_saved(runner, blueprint, saved, dry_run=dry_run,
-                                           confirm=confirm)
+                applied = api.apply_plan(blueprint, saved, runner, on_event=events,
+                                         dry_run=dry_run, confirm=confirm)
+            elif mode == "delete":
+                applied = api.delete(blueprint, runner, on_event=events, only=only,
+                                     exclude=exclude, force_empty=force_empty,
+                                     dry_run=dry_run, confirm=confirm)
             else:
-                plan, result = apply(runner, blueprint, mode, only=only, exclude=exclude,
-                                     force_empty=force_empty, dry_run=dry_run,
-                                     confirm=confirm)
+                applied = calls[mode](blueprint, runner, on_event=events, only=only,
+                                      exclude=exclude, dry_run=dry_run, confirm=confirm)
     except PlanRefused as exc:  # shown, then refused: nothing was changed
         if fmt == "json":
             click.echo(json.dumps(exc.plan.to_json(), indent=2))  # type: ignore[attr-defined]
@@ -123,31 +125,17 @@ def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbo
     finally:
         if events is not None:
             events.close()
-    if dry_run or result.tx is None:
+    plan, result = applied.plan, applied.result
+    if dry_run or not applied.changed:
         if fmt == "json":
-            click.echo(json.dumps(plan.to_json(), indent=2))
+            click.echo(json.dumps(applied.to_json(), indent=2))
         else:
             click.echo(render_plan(plan, "table", color=app.color))
-            if result.tx is None and not dry_run:
+            if not applied.changed and not dry_run:
                 click.echo("nothing to do: the platforms match the blueprint")
         return
     _report(result, fmt, runner.store)
     sys.exit(exit_code(result))
-
-
-def _saved_plan(path: str) -> Any:
-    """A plan file written by ``dpn plan --out``."""
-    from dpn.errors import InputError
-    from dpn.plan import Plan
-
-    try:
-        with open(path, encoding="utf-8") as fh:
-            raw = json.load(fh)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise InputError(f"{path}: not JSON: {exc}") from None
-    return Plan.from_json(raw)
 
 
 def exit_code(result: ApplyResult) -> int:
@@ -155,7 +143,7 @@ def exit_code(result: ApplyResult) -> int:
 
 
 def _report(result: ApplyResult, fmt: str, store: Any) -> None:
-    from dpn.engine.ops import Outcome
+    from dpn.api import Outcome
 
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2))

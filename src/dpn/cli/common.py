@@ -32,28 +32,17 @@ class App:
         """The state/WAL/lock backend: ``backend`` if given, else ``--backend`` (or
         ``DPN_BACKEND``), else the blueprint's ``backend``, else the local home. An S3
         backend gets an object client built from ``settings``."""
-        from dpn.engine.stores import open_store
+        from dpn.api.runner import open_backend
 
         chosen = backend or self.backend or (blueprint.backend if blueprint is not None
                                              else None)
-        return open_store(self.home, chosen, objects=s3_objects(settings))
+        return open_backend(self.home, chosen, settings)
 
     def err(self, message: str) -> None:
         click.secho(message, fg="red" if self.color else None, err=True)
 
 
 pass_app = click.make_pass_decorator(App)
-
-
-def s3_objects(settings: PlatformSettings | None) -> Callable[[str], Any]:
-    """``bucket -> dpn.providers.aws.objects.S3Objects``, importing boto3 only when an
-    S3 backend is opened."""
-    def connect(bucket: str) -> Any:
-        from dpn.providers.aws.objects import S3Objects
-
-        return S3Objects.connect(bucket, settings)
-
-    return connect
 
 
 def handle_errors(func: F) -> F:
@@ -153,9 +142,9 @@ def resolve_settings(app: App, settings: PlatformSettings, sandbox: bool) -> Pla
     """With ``--sandbox``, the local sandbox's endpoints (started if none runs)."""
     if not sandbox:
         return settings
-    from dpn.sandbox.launcher import ensure
+    from dpn.api import sandbox_settings
 
-    return dataclasses.replace(ensure(app.home).settings(),
+    return dataclasses.replace(sandbox_settings(app.home),
                                refresh_cache=settings.refresh_cache,
                                read_parallelism=settings.read_parallelism)
 

@@ -27,13 +27,6 @@ from dpn.cli.common import (
 DRIFT_EXIT = 6
 
 
-def report(plan: Any, checked: int) -> dict[str, Any]:
-    """The JSON report of ``dpn drift`` (documented in the user guide)."""
-    pending = {k: v for k, v in plan.summary().items() if k != "no-op"}
-    return {"stack": plan.stack, "serial": plan.serial, "in_sync": not plan.drifted,
-            "checked": checked, "drift": plan.drift_report(), "pending": pending}
-
-
 @click.command()
 @click.argument("blueprint", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
@@ -49,38 +42,29 @@ def report(plan: Any, checked: int) -> dict[str, Any]:
 def drift(app: App, blueprint: str, fmt: str, strict: bool, dev_user: str | None,
           env: str | None, settings: Any, sandbox: bool) -> None:
     """Compare the live platforms with the state: exit 0 in sync, 6 drifted."""
-    from dpn.blueprint import load
-    from dpn.engine.api import check_no_incomplete
-    from dpn.engine.refresh import refresh
-    from dpn.moved import rename
-    from dpn.plan import make_plan
+    import dpn.api as api
 
-    bp = load(blueprint, dev_user=dev_user, env=env)
+    bp = api.load(blueprint, dev_user=dev_user, env=env)
     resolved = resolve_settings(app, settings, sandbox)
-    store = app.store(resolved, bp)
-    check_no_incomplete(store, bp.stack)
-    state = store.load_state(bp.stack)
-    live = refresh(bp, rename(state, bp)[0], resolved, app.home)
-    plan = make_plan(bp, state, live)
-    data = report(plan, len(state.resources) if state else 0)
-    pending = sum(data["pending"].values())
+    runner = api.Runner(home=app.home, settings=resolved, store=app.store(resolved, bp))
+    result = api.drift(bp, runner)
+    pending = result.pending_changes
     if fmt == "json":
-        click.echo(json.dumps(data, indent=2))
+        click.echo(json.dumps(result.to_json(), indent=2))
     else:
-        for d in data["drift"]:
-            what = ("deleted outside dpn" if d["kind"] == "deleted"
-                    else f"changed outside dpn: {', '.join(d['fields'])}")
-            if d.get("ignored"):
+        for d in result.drift:
+            what = ("deleted outside dpn" if d.kind == "deleted"
+                    else f"changed outside dpn: {', '.join(d.fields)}")
+            if d.ignored:
                 what += (f" (left alone: lifecycle.ignore_changes covers "
-                         f"{', '.join(d['ignored'])})")
-            click.echo(f"{d['key']}: {d['type']} {d['name']!r} (id {d['id']}) {what}")
-        state_word = "in sync" if data["in_sync"] else "DRIFTED"
-        click.echo(f"{bp.stack}: {state_word} ({data['checked']} resource(s) checked, "
-                   f"{len(data['drift'])} drifted, {pending} pending blueprint change(s))")
-        if not data["in_sync"]:
+                         f"{', '.join(d.ignored)})")
+            click.echo(f"{d.key}: {d.type} {d.name!r} (id {d.id}) {what}")
+        state_word = "in sync" if result.in_sync else "DRIFTED"
+        click.echo(f"{bp.stack}: {state_word} ({result.checked} resource(s) checked, "
+                   f"{len(result.drift)} drifted, {pending} pending blueprint change(s))")
+        if not result.in_sync:
             click.echo("run 'dpn plan' to review and 'dpn update' to repair", err=True)
-    if not data["in_sync"] or (strict and pending):
+    if not result.in_sync or (strict and pending):
         sys.exit(DRIFT_EXIT)
-
 
 COMMANDS: list[click.Command] = [drift]

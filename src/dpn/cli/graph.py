@@ -70,7 +70,7 @@ def to_mermaid(blueprint: Any) -> str:
 def graph(app: App, blueprint: str, fmt: str, dev_user: str | None, env: str | None) -> None:
     """The blueprint's dependency graph (offline), coloured by platform."""
     del app
-    from dpn.blueprint import load
+    from dpn.api import load
 
     bp = load(blueprint, dev_user=dev_user, env=env)
     click.echo(to_dot(bp) if fmt == "dot" else to_mermaid(bp), nl=False)

@@ -24,15 +24,12 @@ def history(app: App, stack: str | None, limit: int | None, fmt: str, settings: 
             sandbox: bool) -> None:
     """Past transactions: outcome, duration and operations, oldest first. The AWS options
     reach an S3 backend."""
-    from dpn.engine.files import check_stack_id
-    from dpn.engine.stores.history import history as read_history
+    import dpn.api as api
 
-    if stack:
-        check_stack_id(stack)
+    if stack:  # before the sandbox is started for the store
+        api.check_stack_id(stack)
     settings = resolve_settings(app, settings, sandbox)
-    rows = read_history(app.store(settings), stack)
-    if limit:
-        rows = rows[-limit:]
+    rows = api.history(app.store(settings), stack, limit=limit)
     if fmt == "json":
         click.echo(json.dumps({"transactions": [r.to_json() for r in rows]}, indent=2))
         return

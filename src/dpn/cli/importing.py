@@ -45,27 +45,23 @@ def import_(app: App, blueprint: str, key: str | None, id: str | None, all_missi
 
     The object's name must be the one the blueprint generates for KEY and no other stack
     may own it; the import updates it to the blueprint's spec, ownership tags included."""
-    from dpn.blueprint import load
+    import dpn.api as api
     from dpn.cli.apply import exit_code
-    from dpn.engine.api import Runner
-    from dpn.engine.importing import import_resources
 
     if all_missing and (key or id):
         raise InputError("give either KEY ID or --all, not both")
     if not all_missing and not (key and id):
         raise InputError("give KEY and ID (the object's physical id), or --all")
-    bp = load(blueprint, dev_user=dev_user, env=env)
+    bp = api.load(blueprint, dev_user=dev_user, env=env)
     resolved = resolve_settings(app, settings, sandbox)
-    runner = Runner(home=app.home, settings=resolved, lock_timeout=lock_timeout,
-                    store=app.store(resolved, bp))
+    runner = api.Runner(home=app.home, settings=resolved, lock_timeout=lock_timeout,
+                        store=app.store(resolved, bp))
     targets = {} if all_missing else {str(key): str(id)}
-    plan, result = import_resources(runner, bp, targets, all_missing=all_missing,
-                                    dry_run=dry_run)
+    adopted = api.import_objects(bp, runner, targets, all_missing=all_missing,
+                                 dry_run=dry_run)
+    plan, result = adopted.plan, adopted.result
     if fmt == "json":
-        out: dict[str, Any] = {**plan.to_json(), "dry_run": dry_run}
-        if result is not None:
-            out.update(result.to_json())
-        click.echo(json.dumps(out, indent=2))
+        click.echo(json.dumps(adopted.to_json(), indent=2))
     else:
         verb = "would import" if dry_run else "import"
         for c in plan.candidates:

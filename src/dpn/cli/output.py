@@ -10,7 +10,6 @@ from typing import Any
 import click
 
 from dpn.cli.common import App, env_option, handle_errors, pass_app, platform_options
-from dpn.errors import InputError
 
 
 @click.command()
@@ -29,21 +28,13 @@ def output(app: App, blueprint: str, name: str | None, fmt: str, dev_user: str |
     """The blueprint's outputs with their values from the state (offline). With NAME, just
     that value (exit 1 while it is not known yet)."""
     del sandbox
-    from dpn.blueprint import load
-    from dpn.outputs import values
+    import dpn.api as api
 
-    bp = load(blueprint, dev_user=dev_user, env=env)
-    state = app.store(settings, bp).load_state(bp.stack)
-    found = values(bp, state)
-    if name is not None:
-        if name not in found:
-            known = ", ".join(found) or "none"
-            raise InputError(f"no output {name!r} in {blueprint} (outputs: {known})")
-        found = {name: found[name]}
-    unknown = [k for k, v in found.items() if v is None]
+    bp = api.load(blueprint, dev_user=dev_user, env=env)
+    result = api.stack_outputs(bp, app.store(settings, bp), name)
+    found, unknown = result.values, result.unknown
     if fmt == "json":
-        click.echo(json.dumps({"stack": bp.stack, "serial": state.serial if state else 0,
-                               "outputs": found, "unknown": unknown}, indent=2))
+        click.echo(json.dumps(result.to_json(), indent=2))
     elif name is not None:
         if found[name] is not None:
             click.echo(found[name])

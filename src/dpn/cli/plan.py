@@ -17,7 +17,6 @@ from dpn.cli.common import (
     selection_options,
     skip_access_checks_option,
 )
-from dpn.errors import InputError, PlanRefused
 
 
 def _with(options: list[Any]) -> Any:
@@ -51,31 +50,19 @@ def plan(app: App, blueprint: str, offline: bool, fmt: str, out: str | None,
          sandbox: bool) -> None:
     """Show what create/update would do: names and a diff against state (and the live
     platforms unless --offline), with drift: what changed or was deleted outside dpn."""
-    from dpn.blueprint import load
+    import dpn.api as api
     from dpn.cli.render_plan import render_plan
-    from dpn.engine.api import Runner, check_no_incomplete, prepare
-    from dpn.lifecycle import refusal_message
 
-    bp = load(blueprint, dev_user=dev_user, env=env)
+    bp = api.load(blueprint, dev_user=dev_user, env=env)
     if not offline:
         settings = resolve_settings(app, settings, sandbox)
-    runner = Runner(home=app.home, settings=settings, store=app.store(settings, bp),
-                    skip_access_checks=skip_access_checks)
-    check_no_incomplete(runner.store, bp.stack)  # exit 4: the state may lie until recovered
-    prepared = prepare(runner, bp, "update", offline=offline, only=only, exclude=exclude)[0]
-    result = prepared.plan
+    runner = api.Runner(home=app.home, settings=settings, store=app.store(settings, bp),
+                        skip_access_checks=skip_access_checks)
+    preview = api.preview(bp, runner, offline=offline, only=only, exclude=exclude)
     if out:
-        try:
-            with open(out, "w", encoding="utf-8") as fh:
-                fh.write(result.to_json_text())
-        except OSError as exc:
-            raise InputError(f"{out}: cannot write: {exc.strerror or exc}") from None
+        api.write_plan(preview.plan, out)
     color = app.color and fmt == "table" and sys.stdout.isatty()
-    click.echo(render_plan(result, fmt, color=color), nl=False)
-    if prepared.refused:  # shown, and the exit says it is forbidden
-        raise PlanRefused(refusal_message(prepared.refused), result)
-    if prepared.problems:  # the plan is shown, and the exit says it would be refused
-        raise InputError("the workspace would refuse this plan: " + "; ".join(prepared.problems))
-
+    click.echo(render_plan(preview.plan, fmt, color=color), nl=False)
+    preview.raise_if_refused()  # shown, and the exit says it is forbidden or refused
 
 COMMANDS: list[click.Command] = [plan]

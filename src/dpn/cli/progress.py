@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from dpn.engine import events as ev
+from dpn.api import events as ev
 
 
 class PlainRenderer:

@@ -35,8 +35,8 @@ def migrate(app: App, to: str, source: str | None, stack: str | None, lock_timeo
     is left alone unless it is the same serial. The source is left as it was: point every
     runner at the destination (--backend or DPN_BACKEND) once it is copied.
     """
+    from dpn.api import migrate_state
     from dpn.cli.common import resolve_settings
-    from dpn.engine.stores.migrate import migrate_state
 
     settings = resolve_settings(app, settings, sandbox)
     result = migrate_state(app.store(settings, backend=source or app.backend or "local"),

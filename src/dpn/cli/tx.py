@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from dpn.api import RESOURCE_TYPES
 from dpn.cli.common import (
     App,
     env_option,
@@ -17,7 +18,6 @@ from dpn.cli.common import (
     resolve_settings,
 )
 from dpn.errors import InputError, lease_hint
-from dpn.model import RESOURCE_TYPES, thaw
 
 
 @click.command()
@@ -29,16 +29,16 @@ from dpn.model import RESOURCE_TYPES, thaw
 def status(app: App, stack: str | None, fmt: str, settings: Any, sandbox: bool) -> None:
     """Stacks, resource counts, lock holder, incomplete transactions. The AWS options
     reach an S3 backend; the platforms themselves are not contacted."""
-    from dpn.engine.api import status as stack_status
+    import dpn.api as api
 
     settings = resolve_settings(app, settings, sandbox)
     store = app.store(settings)
-    rows = stack_status(store, stack)
+    report = api.stack_status(store, stack)
+    rows = report.stacks
     if fmt == "json":
-        click.echo(json.dumps({"backend": store.describe(),
-                               "stacks": [r.to_json() for r in rows]}, indent=2))
+        click.echo(json.dumps(report.to_json(), indent=2))
     else:
-        click.echo(f"backend: {store.describe()}")
+        click.echo(f"backend: {report.backend}")
         if not rows:
             click.echo("no stacks")
     for r in rows if fmt != "json" else ():
@@ -57,7 +57,7 @@ def status(app: App, stack: str | None, fmt: str, settings: Any, sandbox: bool) 
                        f"-> run '{store.command('recover', r.stack)}'")
         if r.error:
             click.echo(f"  ERROR: {r.error}")
-    if any(r.incomplete or r.error for r in rows):
+    if report.needs_attention:
         sys.exit(4)
 
 
@@ -73,31 +73,31 @@ def status(app: App, stack: str | None, fmt: str, settings: Any, sandbox: bool) 
 def recover(app: App, stack: str | None, tx: str | None, dry_run: bool, lock_timeout: float,
             fmt: str, settings: Any, sandbox: bool) -> None:
     """Resolve every incomplete transaction: roll back or complete it."""
-    from dpn.engine.api import Runner, recover_stack, status
+    import dpn.api as api
 
     store = app.store(settings)
-    stacks = [stack] if stack else [s.stack for s in status(store) if s.incomplete]
+    stacks = api.needs_recovery(store, stack)
     if tx and not stack:
         raise InputError("--tx needs --stack")
-    if not any(store.incomplete(s) for s in stacks):
+    if not stacks:
         if fmt == "json":
             click.echo(json.dumps({"recovered": []}))
         else:
             click.echo("nothing to recover")
         return
-    runner = Runner(home=app.home, settings=resolve_settings(app, settings, sandbox),
-                    lock_timeout=lock_timeout, store=store)
+    runner = api.Runner(home=app.home, settings=resolve_settings(app, settings, sandbox),
+                        lock_timeout=lock_timeout, store=store)
     done = []
-    for name in stacks:
-        for rec in recover_stack(runner, name, tx=tx, dry_run=dry_run,
-                                 region=settings.aws_region or "us-east-1"):
-            done.append({"stack": name, **rec.to_json()})
-            if fmt != "json":
-                click.echo(f"{name} {rec.tx}: {rec.outcome}")
-                for line in rec.actions:
-                    click.echo(f"  {line}")
-                if rec.left:
-                    click.echo(f"  not deleted (rerun 'dpn update'): {', '.join(rec.left)}")
+    for rec in api.recover(runner, stacks, tx=tx, dry_run=dry_run,
+                           region=settings.aws_region or "us-east-1"):
+        done.append(rec.to_json())
+        if fmt != "json":
+            click.echo(f"{rec.stack} {rec.recovery.tx}: {rec.recovery.outcome}")
+            for line in rec.recovery.actions:
+                click.echo(f"  {line}")
+            if rec.recovery.left:
+                click.echo(f"  not deleted (rerun 'dpn update'): "
+                           f"{', '.join(rec.recovery.left)}")
     if fmt == "json":
         click.echo(json.dumps({"recovered": done}, indent=2))
 
@@ -116,40 +116,19 @@ def recover(app: App, stack: str | None, tx: str | None, dry_run: bool, lock_tim
 def read(app: App, ref: str, rtype: str | None, blueprint: str | None, env: str | None,
          stack: str | None, fmt: str, settings: Any, sandbox: bool) -> None:
     """A resource by key (with --blueprint or --stack) or by name or id (with --type)."""
-    from dpn.providers import registry
+    import dpn.api as api
 
-    region = settings.aws_region or "us-east-1"
-    record = None
-    if rtype is None:
-        bp = None
-        if blueprint:
-            from dpn.blueprint import load
-
-            bp = load(blueprint, env=env)
-            stack, region = bp.stack, settings.aws_region or bp.metadata.region
-        if not stack:
-            raise InputError("read by key needs --blueprint or --stack (or --type to read "
-                             "by name or id)")
-        state = app.store(settings, bp).load_state(stack)
-        if bp is not None:
-            from dpn.moved import rename
-
-            state = rename(state, bp)[0]  # the keys the blueprint names
-        if state is None or ref not in state.resources:
-            raise InputError(f"{ref!r} is not a resource of stack {stack!r}")
-        record = state.resources[ref]
-        rtype, ident = record.type, record.id
-    else:
-        ident = ref
-    providers = registry.build(resolve_settings(app, settings, sandbox), region=region,
-                               home=app.home, types=[rtype])
-    live = providers[rtype].read(ident)
-    out: dict[str, Any] = {"type": rtype, "id": ident, "exists": live is not None}
-    if live is not None:
-        out["live"] = {"name": live.name, "attrs": dict(live.attrs), "props": thaw(live.props)}
-    if record is not None:
-        out["state"] = {"key": record.key, "name": record.name, "id": record.id,
-                        "attrs": dict(record.attrs), "props": thaw(record.props)}
+    bp = api.load(blueprint, env=env) if rtype is None and blueprint else None
+    by_key = rtype is None
+    store = app.store(settings, bp) if by_key and (bp or stack) else None  # read by id: none
+    record = api.locate(store, ref, blueprint=bp, stack=stack) if by_key else None
+    runner = api.Runner(home=app.home, settings=resolve_settings(app, settings, sandbox),
+                        store=store)  # type: ignore[arg-type]  # None: unused, local
+    found = api.read(runner, ref, type=rtype, blueprint=bp, region=settings.aws_region,
+                     record=record)
+    out = found.to_json()
+    live, record = found.live, found.record
+    rtype, ident = found.type, found.id
     if fmt == "json":
         click.echo(json.dumps(out, indent=2, sort_keys=True))
     else:

@@ -15,7 +15,7 @@ from dpn.cli.common import App, env_option, handle_errors, pass_app
 def validate(app: App, blueprint: str, env: str | None) -> None:
     """Check BLUEPRINT: schema, references, naming, in every environment. Offline; exit 2
     with every error."""
-    from dpn.blueprint import load, load_all
+    from dpn.api import load, load_all
 
     built = [load(blueprint, env=env)] if env else load_all(blueprint)
     for bp in built:
@@ -34,7 +34,7 @@ def validate(app: App, blueprint: str, env: str | None) -> None:
 @handle_errors
 def schema() -> None:
     """Print the blueprint JSON Schema (draft 2020-12)."""
-    from dpn.blueprint import schema_text
+    from dpn.api import schema_text
 
     click.echo(schema_text(), nl=False)
 

@@ -21,10 +21,10 @@ from dpn.engine.stores.base import (
 from dpn.engine.stores.clock import SYSTEM, Clock
 from dpn.engine.stores.local import LocalStore
 from dpn.engine.stores.s3 import ObjectsFactory, S3Store
-from dpn.errors import InputError
+from dpn.errors import InputError, RecoveryNeeded
 
 __all__ = ["LocalStore", "ObjectClient", "ObjectsFactory", "S3Store", "StackLockHandle",
-           "Store", "StoredObject", "WalSink", "open_store"]
+           "Store", "StoredObject", "WalSink", "check_no_incomplete", "open_store"]
 
 
 def open_store(home: Path, backend: str | None = None, *,
@@ -39,3 +39,14 @@ def open_store(home: Path, backend: str | None = None, *,
             raise InputError(f"backend {backend}: no S3 object client to reach it with")
         return S3Store.from_url(backend, objects=objects, home=home, clock=clock)
     raise InputError(f"unknown backend {backend!r}: use 'local' or 's3://bucket/prefix'")
+
+
+def check_no_incomplete(store: Store | Path, stack: str) -> None:
+    """``RecoveryNeeded`` (exit 4) while a transaction of ``stack`` is incomplete."""
+    if not isinstance(store, Store):
+        store = LocalStore(store)
+    pending = store.incomplete(stack)
+    if pending:
+        ids = ", ".join(log.tx for log in pending)
+        raise RecoveryNeeded(f"stack {stack!r} has an incomplete transaction ({ids}); "
+                             f"run '{store.command('recover', stack)}' first")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dpn.engine.api import check_no_incomplete
+from dpn.engine.stores import check_no_incomplete
 from dpn.engine.stores.base import Store
 from dpn.errors import InputError, StateError
 

@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from dpn import graph
+from dpn.api.runner import Runner
 from dpn.blueprint.attrs import static_attrs
 from dpn.blueprint.refs import has_unknown, resolve
 from dpn.canonical import diff
-from dpn.engine.api import Runner, check_no_incomplete
 from dpn.engine.ops import ApplyResult, Operation
+from dpn.engine.stores import check_no_incomplete
 from dpn.engine.transaction import Transaction
 from dpn.errors import InputError, OwnershipError
 from dpn.model import ATTACHED, STACK_TAG, Blueprint, StackState, freeze
