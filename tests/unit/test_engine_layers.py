@@ -11,7 +11,7 @@ import dpn.engine
 ENGINE = Path(dpn.engine.__file__).parent
 # the transaction, its phases, undo, recovery and what they share
 LAYERED = ("ops", "wal", "records", "operations", "forward", "deletes", "undo", "recover",
-           "transaction", "moves", "scheduler", "events", "checks", "importing")
+           "transaction", "moves", "scheduler", "events", "checks")
 
 
 def _imports(module: str) -> tuple[set[str], list[int]]:

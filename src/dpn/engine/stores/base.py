@@ -12,6 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, Protocol
 
+from dpn.engine.stores.clock import Clock
 from dpn.model import StackState
 from dpn.providers.base import StoredObject
 
@@ -115,3 +116,21 @@ class ObjectClient(Protocol):
     def list_prefixes(self, prefix: str) -> list[str]:
         """The names one level below ``prefix`` (which ends with '/'), sorted: common
         prefixes without their '/' and keys, both without ``prefix``."""
+
+
+class Bucket(Protocol):
+    """What the S3 WAL and lock need of the S3 store they belong to: its object client
+    and keys, its clock, and the leases this process holds there."""
+
+    objects: ObjectClient
+    clock: Clock
+    held: dict[str, Any]    # stack -> the S3 lock this process holds
+
+    def key(self, *parts: str) -> str:
+        """The full key of ``parts`` under the store's prefix."""
+
+    def command(self, verb: str, stack: str) -> str:
+        """The dpn command line that does ``verb`` for ``stack`` on this store."""
+
+    def check_lease(self, stack: str) -> None:
+        """Raise if this process's lease on ``stack`` was lost."""

@@ -30,13 +30,11 @@ import socket
 import threading
 import time
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dpn.engine.files import check_stack_id
+from dpn.engine.stores.base import Bucket
 from dpn.errors import LockedError, StateError
-
-if TYPE_CHECKING:
-    from dpn.engine.stores.s3 import S3Store
 
 LEASE_ENV = "DPN_S3_LOCK_LEASE"    # seconds a lease lasts without renewal (default 30)
 RENEW_ENV = "DPN_S3_LOCK_RENEW"    # seconds between renewals (default lease / 3)
@@ -64,7 +62,7 @@ class S3Lock:
     """``with store.lock(stack, tx=..., timeout=0):`` raises LockedError (with the holder)
     when a live lease is held by someone else after ``timeout`` seconds of polling."""
 
-    def __init__(self, store: S3Store, stack: str, *, tx: str = "",
+    def __init__(self, store: Bucket, stack: str, *, tx: str = "",
                  timeout: float = 0) -> None:
         self.store = store
         self.objects = store.objects
@@ -175,7 +173,7 @@ class S3Lock:
         self.release()
 
 
-def current_holder(store: S3Store, stack: str) -> dict[str, Any] | None:
+def current_holder(store: Bucket, stack: str) -> dict[str, Any] | None:
     """The holder of the stack's lock if its lease is live, else None."""
     current = store.objects.get(store.key("locks", f"{check_stack_id(stack)}.json"))
     if current is None:

@@ -25,14 +25,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from dpn.engine.stores.base import Bucket, ObjectClient
 from dpn.engine.wal import OUTCOMES, TERMINAL, CrashHook, Rec, WalLog, _parse, encode_record
 from dpn.errors import StateError
-
-if TYPE_CHECKING:
-    from dpn.engine.stores.base import ObjectClient
-    from dpn.engine.stores.s3 import S3Store
 
 READ_THREADS = 8
 
@@ -45,7 +42,7 @@ class S3WalLog(WalLog):
 class S3WalSink:
     """Appends records of one transaction as S3 objects, group-committed. Thread-safe."""
 
-    def __init__(self, store: S3Store, stack: str, tx: str, *, start_seq: int = 0) -> None:
+    def __init__(self, store: Bucket, stack: str, tx: str, *, start_seq: int = 0) -> None:
         self.store = store
         self.objects = store.objects
         self.stack = stack
@@ -119,7 +116,7 @@ class S3WalSink:
                 raise self._broken
 
 
-def read_logs(store: S3Store, stack: str, *, only_incomplete: bool = False
+def read_logs(store: Bucket, stack: str, *, only_incomplete: bool = False
               ) -> list[S3WalLog]:
     """Every transaction log of ``stack`` (tx ids sort by time), oldest first; with
     ``only_incomplete``, those without a terminal record (a log whose last object is a
@@ -193,7 +190,7 @@ def _assemble(tx: str, prefix: str, keys: list[str], bodies: list[bytes | None])
     return log
 
 
-def truncate_torn(store: S3Store, log: Any) -> None:
+def truncate_torn(store: Bucket, log: Any) -> None:
     """Delete the torn last record object so that new records follow the last good one."""
     key = getattr(log, "torn_key", None)
     if log.torn and key:
