@@ -176,50 +176,111 @@ def _merged(node: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]
     return out
 
 
-def _node(value: dict[str, Any], node: Mapping[str, Any]) -> dict[str, Any]:
-    node = resolved(node)
-    out = dict(value)  # plain and pruned already (``canonical`` and this recursion see to it)
-    for name, extra in node.get("when_present", {}).items():
+class _Compiled:
+    """A rule node (its ``use`` expanded) laid out for ``_node``: the rules as tuples,
+    nested nodes compiled on first use, and one variant per set of ``when_present``
+    fields found set. Compiled once per node of the (cached) rules file."""
+
+    __slots__ = ("aliases", "case", "defaults", "exclusive", "fields", "items", "node",
+                 "sort_by", "transform", "trim", "variants", "when_present")
+
+    def __init__(self, node: Mapping[str, Any]) -> None:
+        self.node = node
+        self.when_present: tuple[str, ...] = tuple(node.get("when_present", {}))
+        self.variants: dict[tuple[str, ...], _Compiled] = {}
+        self.aliases = tuple(node.get("aliases", {}).items())
+        self.case = tuple((name, how == "upper") for name, how in node.get("case", {}).items())
+        self.trim: tuple[str, ...] = tuple(node.get("trim_slash", ()))
+        self.transform = tuple((name, TRANSFORMS[fn])
+                               for name, fn in node.get("transform", {}).items())
+        self.fields = tuple(node.get("fields", {}).items())
+        self.items = tuple(node.get("items", {}).items())
+        self.sort_by = tuple(node.get("sort_by", {}).items())
+        self.exclusive = tuple((w, lo) for w, lo in node.get("exclusive", ()))
+        # a scalar default is shared; a list or object one is copied for each resource
+        self.defaults = tuple((name, default, isinstance(default, dict | list))
+                              for name, default in node.get("defaults", {}).items())
+
+    def variant(self, present: tuple[str, ...]) -> _Compiled:
+        """This node with the ``when_present`` rules of ``present`` merged in, in order."""
+        found = self.variants.get(present)
+        if found is None:
+            node = self.node
+            for name in present:
+                node = _merged(node, self.node["when_present"][name])
+            found = self.variants[present] = _Compiled(node)
+        return found
+
+
+_COMPILED: dict[int, tuple[Mapping[str, Any], _Compiled]] = {}
+
+
+def _compiled(node: Mapping[str, Any]) -> _Compiled:
+    """The compiled form of a rule node. Nodes are those of the cached rules file or of a
+    compiled variant, kept alive by this table (so an ``id`` names one node for good)."""
+    found = _COMPILED.get(id(node))
+    if found is None or found[0] is not node:
+        found = _COMPILED[id(node)] = (node, _Compiled(resolved(node)))
+    return found[1]
+
+
+def _node(out: dict[str, Any], rules: _Compiled) -> dict[str, Any]:
+    """The canonical form of ``out``: a plain, pruned dict of this call's own (made by
+    ``_plain``), which is rewritten in place."""
+    if rules.when_present:
+        present = tuple(name for name in rules.when_present if name in out)
+        if present:
+            rules = rules.variant(present)
+    for name, spellings in rules.aliases:
+        value = out.get(name)
+        if isinstance(value, str) and value in spellings:
+            out[name] = spellings[value]
+    for name, upper in rules.case:
+        value = out.get(name)
+        if isinstance(value, str):
+            out[name] = value.upper() if upper else value.lower()
+    for name in rules.trim:
+        value = out.get(name)
+        if isinstance(value, str) and value.rstrip("/"):
+            out[name] = value.rstrip("/")
+    for name, fn in rules.transform:
         if name in out:
-            node = _merged(node, extra)
-    for name, spellings in node.get("aliases", {}).items():
-        if name in out and isinstance(out[name], str) and out[name] in spellings:
-            out[name] = spellings[out[name]]
-    for name, how in node.get("case", {}).items():
-        if isinstance(out.get(name), str):
-            out[name] = out[name].upper() if how == "upper" else out[name].lower()
-    for name in node.get("trim_slash", ()):
-        if isinstance(out.get(name), str) and out[name].rstrip("/"):
-            out[name] = out[name].rstrip("/")
-    for name, fn in node.get("transform", {}).items():
-        if name in out:
-            out[name] = _plain(TRANSFORMS[fn](out[name]))
-    for name, sub in node.get("fields", {}).items():
-        if isinstance(out.get(name), dict):
-            out[name] = _node(out[name], sub)
-    for name, sub in node.get("items", {}).items():
-        if isinstance(out.get(name), list):
-            out[name] = [_node(i, sub) if isinstance(i, dict) else i for i in out[name]]
-    for name, key in node.get("sort_by", {}).items():
-        if isinstance(out.get(name), list) and all(isinstance(i, dict) for i in out[name]):
-            out[name] = sorted(out[name], key=functools.partial(_sort_key, key))
-    exclusive = node.get("exclusive", ())
+            out[name] = _plain(fn(out[name]))
+    for name, sub in rules.fields:
+        value = out.get(name)
+        if isinstance(value, dict):
+            out[name] = _node(value, _compiled(sub))
+    for name, sub in rules.items:
+        value = out.get(name)
+        if isinstance(value, list):
+            each = _compiled(sub)
+            out[name] = [_node(i, each) if isinstance(i, dict) else i for i in value]
+    for name, key in rules.sort_by:
+        value = out.get(name)
+        if isinstance(value, list) and all(isinstance(i, dict) for i in value):
+            out[name] = sorted(value, key=functools.partial(_sort_key, key))
+    exclusive = rules.exclusive
     for winner, loser in exclusive:
         if out.get(winner) not in _EMPTY:
             out.pop(loser, None)
-    for name, default in node.get("defaults", {}).items():
+    for name, default, mutable in rules.defaults:
         if out.get(name) in _EMPTY and not (exclusive and any(
                 out.get(w) not in _EMPTY for w, lo in exclusive if lo == name)):
-            out[name] = _plain(default)
+            out[name] = _plain(default) if mutable else default
     # every value is plain and pruned by now (``value`` was, and what replaced a part of
     # it went through ``_plain`` or ``_node``): only emptied fields are left to drop
-    return {k: v for k, v in out.items() if v not in _EMPTY}
+    for k in [k for k, v in out.items() if v in _EMPTY]:
+        del out[k]
+    return out
 
 
 def canonical(rtype: str, props: Mapping[str, Any]) -> dict[str, Any]:
     """The canonical form of ``props`` (frozen or plain) for ``rtype``: idempotent, and
     equal for two configurations the service treats as the same."""
-    return _node(_plain(props), rules(rtype))
+    plain = _plain(props)
+    if not isinstance(plain, dict):  # pragma: no cover - props are a mapping
+        return dict(plain)
+    return _node(plain, _compiled(rules(rtype)))
 
 
 def _asked_only(value: Any, want: Any, node: Mapping[str, Any]) -> Any:
