@@ -44,8 +44,8 @@ from typing import Any
 
 from dpn import followups, graph, lifecycle, model, moved
 from dpn.blueprint.attrs import static_attrs
-from dpn.blueprint.refs import resolve
-from dpn.canonical import canonical, diff, diff_forms, effects
+from dpn.blueprint.refs import resolve_pruned
+from dpn.canonical import canonical, diff, diff_forms, effects, of_plain
 from dpn.errors import InputError
 from dpn.providers.base import Observed
 from dpn.selection import Selection
@@ -86,7 +86,7 @@ class Change:
         (frozen parts included), for an encoder that takes those (``Plan.to_json_text``)."""
         props = _thaw if copy else _same
         out = {"key": self.key, "type": self.type, "name": self.name,
-               "action": self.action.value, "depends_on": list(self.depends_on),
+               "action": self.action._value_, "depends_on": list(self.depends_on),
                "before": props(self.before), "after": props(self.after)}
         if self.drift or self.deleted_outside:
             out["drift"] = {"fields": list(self.drift), "deleted": self.deleted_outside}
@@ -153,7 +153,7 @@ class Plan:
         """How many changes of each action, every action present (SPEC section 5)."""
         counts = {a.value: 0 for a in Action}
         for change in self.changes:
-            counts[change.action.value] += 1
+            counts[change.action._value_] += 1
         return counts
 
     @property
@@ -286,8 +286,8 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
         for key in batch:
             res = desired[key]
             # props without references (no dependencies) need no resolving copy
-            after = canonical(res.type, resolve(res.props, lookup) if res.depends_on
-                              else res.props)
+            after = (of_plain(res.type, resolve_pruned(res.props, lookup)) if res.depends_on
+                     else canonical(res.type, res.props))
             static = static_attrs(res.type, res.name, after, region)
             if res.full_name != res.name:
                 warnings.append(f"{key}: name '{res.full_name}' is longer than {res.type} "
@@ -376,8 +376,14 @@ def _compare(blueprint: model.Blueprint, res: model.Resource, old: model.Resourc
                   ignored=ignored)
 
 
+_FOLLOWED = frozenset(f.after for f in followups.FOLLOW_UPS)  # types a create is followed up
+
+
 def _follow_up_notes(blueprint: model.Blueprint, key: str) -> tuple[str, ...]:
     """What a create of ``key`` goes on to update elsewhere (``dpn.followups``)."""
+    res = blueprint.resources.get(key)
+    if res is None or res.type not in _FOLLOWED:
+        return ()
     return tuple(follow.says.format(target=target)
                  for follow, target in followups.targets(blueprint, key))
 

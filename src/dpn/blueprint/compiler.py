@@ -40,15 +40,24 @@ KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 def _strings(value: Any, path: Path, out: list[tuple[Path, str]]) -> None:
     """Every string holding ``${`` in ``value``, with its path."""
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         if "${" in value:
             out.append((path, value))
-    elif isinstance(value, dict):
+    elif kind is dict:
         for k, v in value.items():
-            _strings(v, (*path, k), out)
-    elif isinstance(value, list):
+            if type(v) is str:  # most leaves: spare the call
+                if "${" in v:
+                    out.append(((*path, k), v))
+            elif type(v) is dict or type(v) is list:
+                _strings(v, (*path, k), out)
+    elif kind is list:
         for i, v in enumerate(value):
-            _strings(v, (*path, i), out)
+            if type(v) is str:
+                if "${" in v:
+                    out.append(((*path, i), v))
+            elif type(v) is dict or type(v) is list:
+                _strings(v, (*path, i), out)
 
 
 def _metadata(doc: dict[str, Any]) -> model.Metadata | None:
@@ -186,11 +195,17 @@ def _check_references(good: dict[str, dict[str, Any]], kinds: dict[str, str],
         rtype = kinds[key]
         found: list[tuple[Path, str]] = []
         for field, value in res.items():
-            if field not in NOT_PROPS:
+            if field in NOT_PROPS:
+                continue
+            if type(value) is str:
+                if "${" in value:
+                    found.append((("resources", key, field), value))
+            elif type(value) is dict or type(value) is list:
                 _strings(value, ("resources", key, field), found)
         targets: set[str] = set()
         for path, text in found:
-            for inner in REF.findall(text):
+            inners = REF.findall(text)
+            for inner in inners:
                 parsed = parse(inner)
                 if parsed is None:
                     findings.append((path, f"malformed reference '${{{inner}}}': use ${{key}} "
@@ -208,7 +223,7 @@ def _check_references(good: dict[str, dict[str, Any]], kinds: dict[str, str],
                                            f"{', '.join(ATTRS[kinds[target]])})"))
                 else:
                     targets.add(target)
-            if text.count("${") != len(REF.findall(text)):
+            if text.count("${") != len(inners):
                 findings.append((path, "unterminated reference: '${' without '}'"))
         parent = model.PARENT_FIELD.get(rtype)
         if parent is not None:
@@ -286,9 +301,11 @@ def _tags(key: str, rtype: str, tag_field: str, own: Mapping[str, Any], meta: mo
 def _freeze(value: Any) -> Any:
     """``dpn.model.freeze`` for parsed JSON (exact dict and list types): faster."""
     if type(value) is dict:
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+        return MappingProxyType({k: _freeze(v) if type(v) is dict or type(v) is list else v
+                                 for k, v in value.items()})
     if type(value) is list:
-        return tuple(_freeze(v) for v in value)
+        return tuple([_freeze(v) if type(v) is dict or type(v) is list else v
+                      for v in value])
     return value
 
 

@@ -277,10 +277,14 @@ def _node(out: dict[str, Any], rules: _Compiled) -> dict[str, Any]:
 def canonical(rtype: str, props: Mapping[str, Any]) -> dict[str, Any]:
     """The canonical form of ``props`` (frozen or plain) for ``rtype``: idempotent, and
     equal for two configurations the service treats as the same."""
-    plain = _plain(props)
-    if not isinstance(plain, dict):  # pragma: no cover - props are a mapping
-        return dict(plain)
-    return _node(plain, _compiled(rules(rtype)))
+    return _node(_plain(props), _compiled(rules(rtype)))
+
+
+def of_plain(rtype: str, props: dict[str, Any]) -> dict[str, Any]:
+    """``canonical(rtype, props)`` of props in plain form already (plain dicts and lists,
+    no empty values: ``dpn.blueprint.refs.resolve_pruned`` makes them), which the caller
+    gives up: they are rewritten in place and returned."""
+    return _node(props, _compiled(rules(rtype)))
 
 
 def _asked_only(value: Any, want: Any, node: Mapping[str, Any]) -> Any:
