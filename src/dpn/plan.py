@@ -45,6 +45,7 @@ from typing import Any
 from dpn import followups, graph, lifecycle, model, moved
 from dpn.blueprint.attrs import static_attrs
 from dpn.blueprint.refs import resolve_pruned
+from dpn.bulk import paused_gc
 from dpn.canonical import canonical, diff, diff_forms, effects, of_plain
 from dpn.errors import InputError
 from dpn.providers.base import Observed
@@ -266,6 +267,12 @@ def make_plan(blueprint: model.Blueprint, state: model.StackState | None,
     state's keys before or after its moves); raises ``InputError`` for a key whose type
     changed or a move that cannot apply, and ``graph.CycleError`` for a state whose
     dependencies form a cycle."""
+    with paused_gc():
+        return _make_plan(blueprint, state, live)
+
+
+def _make_plan(blueprint: model.Blueprint, state: model.StackState | None,
+               live: Mapping[str, Observed | None] | None) -> Plan:
     serial = state.serial if state else 0
     state, moves = moved.rename(state, blueprint)
     if live is not None and moves:
