@@ -70,6 +70,7 @@ class Diff:
 
 
 ALL = "*"
+_NO_RULES: Mapping[str, Any] = MappingProxyType({})  # one object: compiled once (``_compiled``)
 _EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 
@@ -95,7 +96,7 @@ def resolved(node: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def rules(rtype: str) -> Mapping[str, Any]:
     """The rule node of a type (empty for a type without rules)."""
-    node: Mapping[str, Any] = _rules().get(rtype, {})
+    node: Mapping[str, Any] = _rules().get(rtype, _NO_RULES)
     return node
 
 
