@@ -162,6 +162,8 @@ def _add_implied(deps: dict[str, list[str]], good: dict[str, dict[str, Any]],
     extra = implied_edges(good, kinds, {k: n.name for k, n in names.items()}, parent_refs)
     for key, edges in extra.items():
         deps[key] = sorted(set(deps[key]) | edges)
+    if not extra:
+        return  # the references alone were checked for cycles already
     try:
         batches(deps)
     except CycleError as exc:
@@ -270,15 +272,17 @@ def _resource(key: str, res: dict[str, Any], name: naming.GeneratedName,
               meta: model.Metadata, deps: list[str], parent_key: str | None,
               findings: list[Finding], lifecycle: model.Lifecycle) -> model.Resource:
     rtype = res["type"]
-    props = {k: v for k, v in res.items() if k not in NOT_PROPS}
+    props = {k: _freeze(v) if type(v) is dict or type(v) is list else v
+             for k, v in res.items() if k not in NOT_PROPS}   # frozen below the top level
     if parent_key is not None:  # parent fields resolve to the parent's full name
         props[model.PARENT_FIELD[rtype][0]] = f"${{{parent_key}.full_name}}"
     tag_field = model.TAG_FIELD.get(rtype)
     if tag_field is not None:
-        props[tag_field] = _tags(key, rtype, tag_field, props.get(tag_field) or {}, meta,
-                                 findings)
+        props[tag_field] = MappingProxyType(_tags(key, rtype, tag_field,
+                                                  props.get(tag_field) or {}, meta, findings))
     return model.Resource(key=key, type=rtype, name=name.name, full_name=name.full_name,
-                          props=_freeze(props), depends_on=tuple(deps), lifecycle=lifecycle)
+                          props=MappingProxyType(props), depends_on=tuple(deps),
+                          lifecycle=lifecycle)
 
 
 def _tags(key: str, rtype: str, tag_field: str, own: Mapping[str, Any], meta: model.Metadata,
