@@ -41,10 +41,10 @@ from __future__ import annotations
 
 import functools
 import json
+import pkgutil
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
@@ -76,7 +76,9 @@ _EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 @functools.cache
 def _file() -> Mapping[str, Any]:
-    text = resources.files("dpn.canonical").joinpath("rules.json").read_text()
+    raw = pkgutil.get_data("dpn.canonical", "rules.json")  # lighter than importlib.resources
+    assert raw is not None
+    text = raw.decode("utf-8")
     data: Mapping[str, Any] = json.loads(text)
     return data
 
