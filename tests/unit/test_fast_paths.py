@@ -12,6 +12,7 @@ import pytest
 from dpn import canonical, model
 from dpn.blueprint import from_dict, refs
 from dpn.bulk import paused_gc
+from dpn.canonical import forms
 from dpn.naming import MissingToken, render
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lakehouse.json"
@@ -27,7 +28,7 @@ def test_resolve_pruned_is_the_plain_form_of_resolve(known: bool) -> None:
         return f"<{key}.{attr}>" if known else None
 
     for res in _resources():
-        assert refs.resolve_pruned(res.props, lookup) == canonical._plain(
+        assert refs.resolve_pruned(res.props, lookup) == forms._plain(
             refs.resolve(res.props, lookup)), res.key
 
 
@@ -45,10 +46,10 @@ def test_of_plain_is_canonical_of_the_same_props() -> None:
 
 def test_canonical_of_a_type_without_rules_adds_no_compiled_node() -> None:
     canonical.canonical("no.such_type", {"a": 1})
-    before = len(canonical._COMPILED)
+    before = len(forms._COMPILED)
     for _ in range(3):
         assert canonical.canonical("no.such_type", {"a": 1, "b": ""}) == {"a": 1}
-    assert len(canonical._COMPILED) == before
+    assert len(forms._COMPILED) == before
 
 
 def test_render_fills_fields_in_order_and_names_the_first_missing() -> None:
