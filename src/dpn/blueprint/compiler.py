@@ -16,17 +16,14 @@ from typing import Any
 
 from dpn import model, naming
 from dpn.blueprint import environments, sections, typed_refs, validation
-from dpn.blueprint.attrs import ATTRS
 from dpn.blueprint.dev import with_user
 from dpn.blueprint.implied import implied_edges
 from dpn.blueprint.naming_pass import assign_names
-from dpn.blueprint.refs import REF, parse
+from dpn.blueprint.refcheck import NOT_PROPS, check_references
 from dpn.blueprint.source import Locator, Path, dotted
 from dpn.errors import BlueprintError
 from dpn.graph import CycleError, batches
 
-NAMING_INPUTS = ("layer", "domain", "purpose", "entity")
-NOT_PROPS = frozenset(("type", "name", *NAMING_INPUTS, *model.RESOURCE_OPTIONS))
 RESERVED_TAGS = (model.STACK_TAG, model.KEY_TAG)
 # Most tags each tag field may carry once dpn's own are merged in.
 TAG_LIMITS: Mapping[str, int] = MappingProxyType({
@@ -36,28 +33,6 @@ TAG_LIMITS: Mapping[str, int] = MappingProxyType({
 
 Finding = tuple[Path, str]
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-
-
-def _strings(value: Any, path: Path, out: list[tuple[Path, str]]) -> None:
-    """Every string holding ``${`` in ``value``, with its path."""
-    kind = type(value)
-    if kind is str:
-        if "${" in value:
-            out.append((path, value))
-    elif kind is dict:
-        for k, v in value.items():
-            if type(v) is str:  # most leaves: spare the call
-                if "${" in v:
-                    out.append(((*path, k), v))
-            elif type(v) is dict or type(v) is list:
-                _strings(v, (*path, k), out)
-    elif kind is list:
-        for i, v in enumerate(value):
-            if type(v) is str:
-                if "${" in v:
-                    out.append(((*path, i), v))
-            elif type(v) is dict or type(v) is list:
-                _strings(v, (*path, i), out)
 
 
 def _metadata(doc: dict[str, Any]) -> model.Metadata | None:
@@ -119,7 +94,7 @@ def compile_doc(doc: Any, locator: Locator, dev_user: str | None = None) -> mode
         else:
             good[key] = res
 
-    deps, parent_refs = _check_references(good, kinds, findings)
+    deps, parent_refs = check_references(good, kinds, findings)
     lifecycles = {key: sections.lifecycle(key, res["type"], res, findings)
                   for key, res in good.items()}
     moved = sections.moves(doc, kinds, findings) if top_ok else ()
@@ -186,86 +161,6 @@ def _type_rules(key: str, res: dict[str, Any]) -> list[Finding]:
         if scale and scale["min_workers"] > scale["max_workers"]:
             out.append(((*where, "autoscale"), "'autoscale': min_workers is above max_workers"))
     return out
-
-
-def _check_references(good: dict[str, dict[str, Any]], kinds: dict[str, str],
-                      findings: list[Finding]) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """Dependency lists per key, and for parent fields given as ``${key}`` the parent key."""
-    deps: dict[str, list[str]] = {}
-    parent_refs: dict[str, str] = {}
-    for key, res in good.items():
-        rtype = kinds[key]
-        found: list[tuple[Path, str]] = []
-        for field, value in res.items():
-            if field in NOT_PROPS:
-                continue
-            if type(value) is str:
-                if "${" in value:
-                    found.append((("resources", key, field), value))
-            elif type(value) is dict or type(value) is list:
-                _strings(value, ("resources", key, field), found)
-        targets: set[str] = set()
-        for path, text in found:
-            inners = REF.findall(text)
-            for inner in inners:
-                parsed = parse(inner)
-                if parsed is None:
-                    findings.append((path, f"malformed reference '${{{inner}}}': use ${{key}} "
-                                           f"or ${{key.attr}}"))
-                    continue
-                target, attr = parsed
-                if target not in kinds:
-                    findings.append((path, f"reference to unknown resource '{target}'"
-                                           f"{validation.suggest(target, kinds)}"))
-                elif target == key:
-                    findings.append((path, f"resource '{key}' refers to itself"))
-                elif attr not in ATTRS[kinds[target]]:
-                    findings.append((path, f"unknown attribute '{attr}' of {kinds[target]} "
-                                           f"'{target}' (attributes: "
-                                           f"{', '.join(ATTRS[kinds[target]])})"))
-                else:
-                    targets.add(target)
-            if text.count("${") != len(inners):
-                findings.append((path, "unterminated reference: '${' without '}'"))
-        parent = model.PARENT_FIELD.get(rtype)
-        if parent is not None:
-            _check_parent(key, res, parent, kinds, parent_refs, findings)
-        typed_refs.check(key, rtype, res, kinds, findings)
-        deps[key] = sorted(targets)
-    return deps, parent_refs
-
-
-def _check_parent(key: str, res: dict[str, Any], parent: tuple[str, str],
-                  kinds: dict[str, str], parent_refs: dict[str, str],
-                  findings: list[Finding]) -> None:
-    field, ptype = parent
-    value = res[field]
-    path: Path = ("resources", key, field)
-    refs = REF.findall(value)
-    if not refs:
-        literal_type = model.SCHEMA if ptype == model.SCHEMA else ptype
-        parts = value.split(".") if ptype == model.SCHEMA else [value]
-        if ptype == model.SCHEMA and len(parts) != 2:
-            findings.append((path, f"'{field}' must be ${{key}} of a {ptype} or an existing "
-                                   f"'catalog.schema', not {value!r}"))
-            return
-        kinds_of = [model.CATALOG, model.SCHEMA] if ptype == model.SCHEMA else [literal_type]
-        for part, kind in zip(parts, kinds_of, strict=True):
-            for problem in naming.check(kind, part):
-                findings.append((path, f"'{field}': name {part!r} {problem}"))
-        return
-    parsed = parse(refs[0])
-    if len(refs) != 1 or value != f"${{{refs[0]}}}" or parsed is None \
-            or parsed[1] not in ("name", "full_name"):
-        findings.append((path, f"'{field}' must be ${{key}} of a {ptype} or a literal name, "
-                               f"not {value!r}"))
-        return
-    target = parsed[0]
-    if target in kinds and kinds[target] != ptype:
-        findings.append((path, f"'{field}' must refer to a resource of type {ptype}; "
-                               f"'{target}' is of type {kinds[target]}"))
-        return
-    parent_refs[key] = target
 
 
 def _resource(key: str, res: dict[str, Any], name: naming.GeneratedName,
