@@ -88,10 +88,11 @@ def refusals(changes: Iterable[Any], resources: Mapping[str, model.Resource],
     (named by its ``recorded`` id where there is one)."""
     out = []
     for change in changes:
-        action = str(getattr(change.action, "value", change.action))
         res = resources.get(change.key)
-        if action not in ("delete", "replace") or res is None \
-                or not res.lifecycle.prevent_destroy:
+        if res is None or not res.lifecycle.prevent_destroy:
+            continue
+        action = str(getattr(change.action, "value", change.action))
+        if action not in ("delete", "replace"):
             continue
         old = (recorded or {}).get(change.key)
         what = f"{change.type} {(old.id if old else change.id or change.name)!r}"
@@ -115,10 +116,11 @@ def effective(blueprint: model.Blueprint, changes: Iterable[Any]) -> model.Bluep
     resources = dict(blueprint.resources)
     touched = False
     for change in changes:
-        action = str(getattr(change.action, "value", change.action))
         res = resources.get(change.key)
-        if action != "update" or res is None or not res.lifecycle.ignore_changes \
-                or change.before is None:
+        if res is None or not res.lifecycle.ignore_changes or change.before is None:
+            continue
+        action = str(getattr(change.action, "value", change.action))
+        if action != "update":
             continue
         props = keep_live(model.thaw(res.props), model.thaw(change.before),
                           res.lifecycle.ignore_changes)

@@ -26,6 +26,7 @@ from dpn.blueprint.compiler import compile_doc
 from dpn.blueprint.dev import check_user
 from dpn.blueprint.source import Locator, parse, read_text
 from dpn.blueprint.validation import schema, schema_text
+from dpn.bulk import paused_gc
 from dpn.errors import BlueprintError, Diagnostic, InputError
 from dpn.model import Blueprint
 
@@ -59,11 +60,12 @@ def load(path: str | os.PathLike[str], dev_user: str | None = None,
     user = check_user(dev_user)
     name = os.fspath(path)
     text = read_text(name)
-    doc, early = parse(text, name)
-    try:
-        blueprint = _compile(doc, Locator(name, text), user, env)
-    except BlueprintError as exc:
-        raise _with_early(early, exc) from None
+    with paused_gc():
+        doc, early = parse(text, name)
+        try:
+            blueprint = _compile(doc, Locator(name, text), user, env)
+        except BlueprintError as exc:
+            raise _with_early(early, exc) from None
     if early:
         raise BlueprintError(early)
     return blueprint
@@ -112,4 +114,5 @@ def from_dict(doc: Any, path: str = "<memory>", dev_user: str | None = None,
         plain = json.loads(json.dumps(doc, allow_nan=False))
     except (TypeError, ValueError, RecursionError) as exc:
         raise InputError(f"{path}: not JSON data: {exc}") from None
-    return _compile(plain, Locator(path, None), user, env)
+    with paused_gc():
+        return _compile(plain, Locator(path, None), user, env)

@@ -16,17 +16,14 @@ from typing import Any
 
 from dpn import model, naming
 from dpn.blueprint import environments, sections, typed_refs, validation
-from dpn.blueprint.attrs import ATTRS
 from dpn.blueprint.dev import with_user
 from dpn.blueprint.implied import implied_edges
 from dpn.blueprint.naming_pass import assign_names
-from dpn.blueprint.refs import REF, parse
+from dpn.blueprint.refcheck import NOT_PROPS, check_references
 from dpn.blueprint.source import Locator, Path, dotted
 from dpn.errors import BlueprintError
 from dpn.graph import CycleError, batches
 
-NAMING_INPUTS = ("layer", "domain", "purpose", "entity")
-NOT_PROPS = frozenset(("type", "name", *NAMING_INPUTS, *model.RESOURCE_OPTIONS))
 RESERVED_TAGS = (model.STACK_TAG, model.KEY_TAG)
 # Most tags each tag field may carry once dpn's own are merged in.
 TAG_LIMITS: Mapping[str, int] = MappingProxyType({
@@ -36,19 +33,6 @@ TAG_LIMITS: Mapping[str, int] = MappingProxyType({
 
 Finding = tuple[Path, str]
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-
-
-def _strings(value: Any, path: Path, out: list[tuple[Path, str]]) -> None:
-    """Every string holding ``${`` in ``value``, with its path."""
-    if isinstance(value, str):
-        if "${" in value:
-            out.append((path, value))
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _strings(v, (*path, k), out)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            _strings(v, (*path, i), out)
 
 
 def _metadata(doc: dict[str, Any]) -> model.Metadata | None:
@@ -110,7 +94,7 @@ def compile_doc(doc: Any, locator: Locator, dev_user: str | None = None) -> mode
         else:
             good[key] = res
 
-    deps, parent_refs = _check_references(good, kinds, findings)
+    deps, parent_refs = check_references(good, kinds, findings)
     lifecycles = {key: sections.lifecycle(key, res["type"], res, findings)
                   for key, res in good.items()}
     moved = sections.moves(doc, kinds, findings) if top_ok else ()
@@ -153,6 +137,8 @@ def _add_implied(deps: dict[str, list[str]], good: dict[str, dict[str, Any]],
     extra = implied_edges(good, kinds, {k: n.name for k, n in names.items()}, parent_refs)
     for key, edges in extra.items():
         deps[key] = sorted(set(deps[key]) | edges)
+    if not extra:
+        return  # the references alone were checked for cycles already
     try:
         batches(deps)
     except CycleError as exc:
@@ -177,93 +163,21 @@ def _type_rules(key: str, res: dict[str, Any]) -> list[Finding]:
     return out
 
 
-def _check_references(good: dict[str, dict[str, Any]], kinds: dict[str, str],
-                      findings: list[Finding]) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """Dependency lists per key, and for parent fields given as ``${key}`` the parent key."""
-    deps: dict[str, list[str]] = {}
-    parent_refs: dict[str, str] = {}
-    for key, res in good.items():
-        rtype = kinds[key]
-        found: list[tuple[Path, str]] = []
-        for field, value in res.items():
-            if field not in NOT_PROPS:
-                _strings(value, ("resources", key, field), found)
-        targets: set[str] = set()
-        for path, text in found:
-            for inner in REF.findall(text):
-                parsed = parse(inner)
-                if parsed is None:
-                    findings.append((path, f"malformed reference '${{{inner}}}': use ${{key}} "
-                                           f"or ${{key.attr}}"))
-                    continue
-                target, attr = parsed
-                if target not in kinds:
-                    findings.append((path, f"reference to unknown resource '{target}'"
-                                           f"{validation.suggest(target, kinds)}"))
-                elif target == key:
-                    findings.append((path, f"resource '{key}' refers to itself"))
-                elif attr not in ATTRS[kinds[target]]:
-                    findings.append((path, f"unknown attribute '{attr}' of {kinds[target]} "
-                                           f"'{target}' (attributes: "
-                                           f"{', '.join(ATTRS[kinds[target]])})"))
-                else:
-                    targets.add(target)
-            if text.count("${") != len(REF.findall(text)):
-                findings.append((path, "unterminated reference: '${' without '}'"))
-        parent = model.PARENT_FIELD.get(rtype)
-        if parent is not None:
-            _check_parent(key, res, parent, kinds, parent_refs, findings)
-        typed_refs.check(key, rtype, res, kinds, findings)
-        deps[key] = sorted(targets)
-    return deps, parent_refs
-
-
-def _check_parent(key: str, res: dict[str, Any], parent: tuple[str, str],
-                  kinds: dict[str, str], parent_refs: dict[str, str],
-                  findings: list[Finding]) -> None:
-    field, ptype = parent
-    value = res[field]
-    path: Path = ("resources", key, field)
-    refs = REF.findall(value)
-    if not refs:
-        literal_type = model.SCHEMA if ptype == model.SCHEMA else ptype
-        parts = value.split(".") if ptype == model.SCHEMA else [value]
-        if ptype == model.SCHEMA and len(parts) != 2:
-            findings.append((path, f"'{field}' must be ${{key}} of a {ptype} or an existing "
-                                   f"'catalog.schema', not {value!r}"))
-            return
-        kinds_of = [model.CATALOG, model.SCHEMA] if ptype == model.SCHEMA else [literal_type]
-        for part, kind in zip(parts, kinds_of, strict=True):
-            for problem in naming.check(kind, part):
-                findings.append((path, f"'{field}': name {part!r} {problem}"))
-        return
-    parsed = parse(refs[0])
-    if len(refs) != 1 or value != f"${{{refs[0]}}}" or parsed is None \
-            or parsed[1] not in ("name", "full_name"):
-        findings.append((path, f"'{field}' must be ${{key}} of a {ptype} or a literal name, "
-                               f"not {value!r}"))
-        return
-    target = parsed[0]
-    if target in kinds and kinds[target] != ptype:
-        findings.append((path, f"'{field}' must refer to a resource of type {ptype}; "
-                               f"'{target}' is of type {kinds[target]}"))
-        return
-    parent_refs[key] = target
-
-
 def _resource(key: str, res: dict[str, Any], name: naming.GeneratedName,
               meta: model.Metadata, deps: list[str], parent_key: str | None,
               findings: list[Finding], lifecycle: model.Lifecycle) -> model.Resource:
     rtype = res["type"]
-    props = {k: v for k, v in res.items() if k not in NOT_PROPS}
+    props = {k: _freeze(v) if type(v) is dict or type(v) is list else v
+             for k, v in res.items() if k not in NOT_PROPS}   # frozen below the top level
     if parent_key is not None:  # parent fields resolve to the parent's full name
         props[model.PARENT_FIELD[rtype][0]] = f"${{{parent_key}.full_name}}"
     tag_field = model.TAG_FIELD.get(rtype)
     if tag_field is not None:
-        props[tag_field] = _tags(key, rtype, tag_field, props.get(tag_field) or {}, meta,
-                                 findings)
+        props[tag_field] = MappingProxyType(_tags(key, rtype, tag_field,
+                                                  props.get(tag_field) or {}, meta, findings))
     return model.Resource(key=key, type=rtype, name=name.name, full_name=name.full_name,
-                          props=_freeze(props), depends_on=tuple(deps), lifecycle=lifecycle)
+                          props=MappingProxyType(props), depends_on=tuple(deps),
+                          lifecycle=lifecycle)
 
 
 def _tags(key: str, rtype: str, tag_field: str, own: Mapping[str, Any], meta: model.Metadata,
@@ -286,9 +200,11 @@ def _tags(key: str, rtype: str, tag_field: str, own: Mapping[str, Any], meta: mo
 def _freeze(value: Any) -> Any:
     """``dpn.model.freeze`` for parsed JSON (exact dict and list types): faster."""
     if type(value) is dict:
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+        return MappingProxyType({k: _freeze(v) if type(v) is dict or type(v) is list else v
+                                 for k, v in value.items()})
     if type(value) is list:
-        return tuple(_freeze(v) for v in value)
+        return tuple([_freeze(v) if type(v) is dict or type(v) is list else v
+                      for v in value])
     return value
 
 

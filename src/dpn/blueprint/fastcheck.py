@@ -5,6 +5,10 @@ agrees with jsonschema's Draft 2020-12 validator on the keywords listed in ``KEY
 and refuses, at compile time, any other keyword (so the schema cannot grow a keyword this
 module would silently ignore). It is the fast path: a document it accepts is valid; one it
 rejects is handed to jsonschema for the detailed errors.
+
+The check is Python source generated once per schema (one function per subschema, each a
+straight run of ``if ...: return False`` tests) and compiled with ``exec``: a blueprint of
+10,000 resources goes through it in a fraction of the time nested closures take.
 """
 
 from __future__ import annotations
@@ -33,14 +37,15 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-TYPES: Mapping[str, Check] = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
-    "integer": _is_integer,
-    "number": _is_number,
-    "null": lambda v: v is None,
+# The test of each JSON type, as an expression of ``v`` in the generated code.
+TYPE_TESTS: Mapping[str, str] = {
+    "object": "isinstance(v, dict)",
+    "array": "isinstance(v, list)",
+    "string": "isinstance(v, str)",
+    "boolean": "isinstance(v, bool)",
+    "integer": "_is_integer(v)",
+    "number": "_is_number(v)",
+    "null": "v is None",
 }
 
 
@@ -55,120 +60,147 @@ def _equal(a: Any, b: Any) -> bool:
     return bool(a == b) if type(a) is type(b) or (_is_number(a) and _is_number(b)) else False
 
 
-def _pending(value: Any) -> bool:  # pragma: no cover - replaced before use
-    raise AssertionError("unresolved $ref")
+def _unique(v: list[Any]) -> bool:
+    return all(not _equal(v[i], v[j]) for i in range(len(v)) for j in range(i + 1, len(v)))
+
+
+class _Source:
+    """The generated module: one function per subschema, constants by name."""
+
+    def __init__(self, defs: Mapping[str, Any]) -> None:
+        self.defs = defs
+        self.lines: list[str] = []
+        self.consts: dict[str, Any] = {"_is_integer": _is_integer, "_is_number": _is_number,
+                                       "_equal": _equal, "_unique": _unique}
+        self.refs: dict[str, str] = {}   # $defs name -> its function's name
+        self.count = 0
+        self.tables: list[str] = []   # consts mapping field -> function name, bound later
+
+    def const(self, value: Any) -> str:
+        name = f"_k{len(self.consts)}"
+        self.consts[name] = value
+        return name
+
+    def ref(self, target: str) -> str:
+        if not target.startswith("#/$defs/"):
+            raise ValueError(f"unsupported $ref {target!r}")
+        name = target[len("#/$defs/"):]
+        if name not in self.refs:
+            self.refs[name] = f"_d{len(self.refs)}"  # named first: a recursive $ref calls it
+            self.function(self.defs[name], self.refs[name])
+        return self.refs[name]
+
+    def function(self, s: Mapping[str, Any], fname: str | None = None) -> str:
+        """The name of a function checking ``s`` (generated now)."""
+        unknown = set(s) - KEYWORDS - ANNOTATIONS
+        if unknown:
+            raise ValueError(f"fastcheck does not support {sorted(unknown)}")
+        self.count += 1
+        fname = fname or f"_s{self.count}"
+        body = self.body(s)
+        self.lines.append(f"def {fname}(v):")
+        self.lines.extend(f"    {line}" for line in body)
+        self.lines.append("    return True")
+        return fname
+
+    def body(self, s: Mapping[str, Any]) -> list[str]:
+        out: list[str] = []
+        if "$ref" in s:
+            out.append(f"if not {self.ref(s['$ref'])}(v): return False")
+        if "type" in s:
+            names = s["type"] if isinstance(s["type"], list) else [s["type"]]
+            out.append(f"if not ({' or '.join(TYPE_TESTS[n] for n in names)}): return False")
+        if "enum" in s:
+            options = list(s["enum"])
+            if options and all(type(o) is str for o in options):
+                out.append(f"if type(v) is not str or v not in {self.const(frozenset(options))}"
+                           ": return False")
+            else:
+                out.append(f"if not any(_equal(v, o) for o in {self.const(options)}): "
+                           "return False")
+        if "const" in s:
+            out.append(f"if not _equal(v, {self.const(s['const'])}): return False")
+        out.extend(self._string(s))
+        if "minimum" in s:
+            out.append(f"if _is_number(v) and v < {self.const(s['minimum'])}: return False")
+        if "maximum" in s:
+            out.append(f"if _is_number(v) and v > {self.const(s['maximum'])}: return False")
+        out.extend(self._object(s))
+        out.extend(self._array(s))
+        if "not" in s:
+            out.append(f"if {self.function(s['not'])}(v): return False")
+        return out
+
+    def _string(self, s: Mapping[str, Any]) -> list[str]:
+        tests = []
+        if "pattern" in s:
+            tests.append(f"{self.const(re.compile(s['pattern']).search)}(v) is None")
+        if "minLength" in s:
+            tests.append(f"len(v) < {int(s['minLength'])}")
+        if "maxLength" in s:
+            tests.append(f"len(v) > {int(s['maxLength'])}")
+        if not tests:
+            return []
+        return ["if isinstance(v, str):", *(f"    if {t}: return False" for t in tests)]
+
+    def _object(self, s: Mapping[str, Any]) -> list[str]:
+        inner: list[str] = []
+        props = {k: self.function(v) for k, v in s.get("properties", {}).items()}
+        extra = s.get("additionalProperties", True)
+        required = tuple(s.get("required", ()))
+        for r in required:
+            inner.append(f"if {r!r} not in v: return False")
+        if props or extra is not True:
+            checks = self.const({k: f for k, f in props.items()})
+            self.tables.append(checks)
+            inner.append("for k, x in v.items():")
+            inner.append(f"    c = {checks}.get(k)")
+            if extra is False:
+                inner.append("    if c is None: return False")
+            elif extra is not True:
+                inner.append(f"    if c is None: c = {self.function(extra)}")
+            else:
+                inner.append("    if c is None: continue")
+            inner.append("    if not c(x): return False")
+        if "propertyNames" in s:
+            names = self.function(s["propertyNames"])
+            inner.append("for k in v:")
+            inner.append(f"    if not {names}(k): return False")
+        if "maxProperties" in s:
+            inner.append(f"if len(v) > {int(s['maxProperties'])}: return False")
+        if "minProperties" in s:
+            inner.append(f"if len(v) < {int(s['minProperties'])}: return False")
+        for k, sub in s.get("dependentSchemas", {}).items():
+            inner.append(f"if {k!r} in v and not {self.function(sub)}(v): return False")
+        if not inner:
+            return []
+        return ["if isinstance(v, dict):", *(f"    {line}" for line in inner)]
+
+    def _array(self, s: Mapping[str, Any]) -> list[str]:
+        inner: list[str] = []
+        if "items" in s:
+            each = self.function(s["items"])
+            inner.append("for x in v:")
+            inner.append(f"    if not {each}(x): return False")
+        if "minItems" in s:
+            inner.append(f"if len(v) < {int(s['minItems'])}: return False")
+        if "maxItems" in s:
+            inner.append(f"if len(v) > {int(s['maxItems'])}: return False")
+        if s.get("uniqueItems"):
+            inner.append("if not _unique(v): return False")
+        if not inner:
+            return []
+        return ["if isinstance(v, list):", *(f"    {line}" for line in inner)]
 
 
 def compile_check(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> Check:
     """A ``value -> bool`` check of ``schema``; ``$ref`` must be ``#/$defs/<name>``."""
-    cache: dict[str, Check] = {}
-
-    def ref(target: str) -> Check:
-        if not target.startswith("#/$defs/"):
-            raise ValueError(f"unsupported $ref {target!r}")
-        name = target[len("#/$defs/"):]
-        if name not in cache:
-            cache[name] = _pending  # a recursive $ref resolves lazily below
-            cache[name] = build(defs[name])
-        if cache[name] is _pending:
-            return lambda v: cache[name](v)
-        return cache[name]
-
-    def build(s: Mapping[str, Any]) -> Check:
-        unknown = set(s) - KEYWORDS - ANNOTATIONS
-        if unknown:
-            raise ValueError(f"fastcheck does not support {sorted(unknown)}")
-        checks: list[Check] = []
-        if "$ref" in s:
-            checks.append(ref(s["$ref"]))
-        if "type" in s:
-            names = s["type"] if isinstance(s["type"], list) else [s["type"]]
-            fns = [TYPES[n] for n in names]
-            checks.append(lambda v: any(f(v) for f in fns))
-        if "enum" in s:
-            options = list(s["enum"])
-            checks.append(lambda v: any(_equal(v, o) for o in options))
-        if "const" in s:
-            const = s["const"]
-            checks.append(lambda v: _equal(v, const))
-        if "pattern" in s:
-            search = re.compile(s["pattern"]).search
-            checks.append(lambda v: not isinstance(v, str) or search(v) is not None)
-        if "minLength" in s:
-            lo = s["minLength"]
-            checks.append(lambda v: not isinstance(v, str) or len(v) >= lo)
-        if "maxLength" in s:
-            hi = s["maxLength"]
-            checks.append(lambda v: not isinstance(v, str) or len(v) <= hi)
-        if "minimum" in s:
-            lo_n = s["minimum"]
-            checks.append(lambda v: not _is_number(v) or v >= lo_n)
-        if "maximum" in s:
-            hi_n = s["maximum"]
-            checks.append(lambda v: not _is_number(v) or v <= hi_n)
-        checks.extend(_object_checks(s, build))
-        checks.extend(_array_checks(s, build))
-        if "not" in s:
-            inner = build(s["not"])
-            checks.append(lambda v: not inner(v))
-        if len(checks) == 1:
-            return checks[0]
-        return lambda v: all(c(v) for c in checks)
-
-    return build(schema)
-
-
-def _object_checks(s: Mapping[str, Any], build: Callable[[Any], Check]) -> list[Check]:
-    out: list[Check] = []
-    props = {k: build(v) for k, v in s.get("properties", {}).items()}
-    extra = s.get("additionalProperties", True)
-    extra_check: Check | None = None if extra is True else (
-        (lambda v: False) if extra is False else build(extra))
-    required = tuple(s.get("required", ()))
-    if props or extra_check is not None or required:
-        def obj(v: Any) -> bool:
-            if not isinstance(v, dict):
-                return True
-            for r in required:
-                if r not in v:
-                    return False
-            for k, item in v.items():
-                check = props.get(k)
-                if check is not None:
-                    if not check(item):
-                        return False
-                elif extra_check is not None and not extra_check(item):
-                    return False
-            return True
-        out.append(obj)
-    if "propertyNames" in s:
-        names = build(s["propertyNames"])
-        out.append(lambda v: not isinstance(v, dict) or all(names(k) for k in v))
-    if "maxProperties" in s:
-        most = s["maxProperties"]
-        out.append(lambda v: not isinstance(v, dict) or len(v) <= most)
-    if "minProperties" in s:
-        least = s["minProperties"]
-        out.append(lambda v: not isinstance(v, dict) or len(v) >= least)
-    if "dependentSchemas" in s:
-        deps = {k: build(v) for k, v in s["dependentSchemas"].items()}
-        out.append(lambda v: not isinstance(v, dict)
-                   or all(c(v) for k, c in deps.items() if k in v))
-    return out
-
-
-def _array_checks(s: Mapping[str, Any], build: Callable[[Any], Check]) -> list[Check]:
-    out: list[Check] = []
-    if "items" in s:
-        each = build(s["items"])
-        out.append(lambda v: not isinstance(v, list) or all(each(x) for x in v))
-    if "minItems" in s:
-        lo = s["minItems"]
-        out.append(lambda v: not isinstance(v, list) or len(v) >= lo)
-    if "maxItems" in s:
-        hi = s["maxItems"]
-        out.append(lambda v: not isinstance(v, list) or len(v) <= hi)
-    if s.get("uniqueItems"):
-        out.append(lambda v: not isinstance(v, list) or all(
-            not _equal(v[i], v[j]) for i in range(len(v)) for j in range(i + 1, len(v))))
-    return out
+    src = _Source(defs)
+    entry = src.function(schema)
+    namespace: dict[str, Any] = dict(src.consts)
+    exec(compile("\n".join(src.lines), "<dpn.blueprint.fastcheck>", "exec"), namespace)
+    # the property tables name functions defined by the exec: bind them now
+    for table in src.tables:
+        namespace[table].update({k: namespace[f] for k, f in namespace[table].items()})
+    check: Check = namespace[entry]
+    return check

@@ -49,13 +49,13 @@ def implied_edges(resources: Mapping[str, Mapping[str, Any]], kinds: Mapping[str
     out: dict[str, set[str]] = {}
     for key, res in resources.items():
         edges: set[str] = set()
-        field = PATH_FIELD.get(kinds[key])
+        field = PATH_FIELD.get(kinds[key]) if locations else None  # no location: no cover
         path = _path(res.get(field), names) if field else None
         if path is not None:
             for loc, url in locations.items():
                 if covers(url, path):
                     edges |= {loc, *grants_on.get(loc, ())}
-        parent = parent_refs.get(key)
+        parent = parent_refs.get(key) if grants_on else None  # no grants: nothing to wait for
         while parent is not None:
             edges.update(grants_on.get(parent, ()))
             parent = parent_refs.get(parent)

@@ -60,8 +60,9 @@ def assign_names(doc: dict[str, Any], meta: model.Metadata, good: dict[str, dict
             continue
         pattern = patterns[rtype]
         try:
-            generated = naming.render(rtype, pattern, {**values, **{
-                t: res.get(t) for t in ("domain", "layer", "purpose", "entity")}}, prefix)
+            generated = naming.render(rtype, pattern, {
+                **values, "domain": res.get("domain"), "layer": layer,
+                "purpose": res.get("purpose"), "entity": res.get("entity")}, prefix)
         except naming.MissingToken as exc:
             findings.append((where, f"resource '{key}' has no '{exc.token}', which the "
                                     f"{rtype} name pattern '{pattern}' needs"))

@@ -4,6 +4,8 @@
 - ``references(value)``: every ``(key, attr)`` in a value, recursively, in order.
 - ``resolve(value, lookup)``: the value with each reference replaced by
   ``lookup(key, attr)``, or by ``dpn.model.UNKNOWN`` where ``lookup`` returns None.
+- ``resolve_pruned(value, lookup)``: the same, as ``dpn.canonical``'s plain form (empty
+  values of mappings left out) in the same walk, for ``canonical.of_plain``.
 - ``has_unknown(value)``: whether ``UNKNOWN`` appears anywhere in a value.
 """
 
@@ -83,6 +85,32 @@ def resolve(value: Any, lookup: Lookup) -> Any:
     if isinstance(value, list | tuple):
         return [resolve(v, lookup) for v in value]
     return value
+
+
+_EMPTY: tuple[Any, ...] = (None, "", [], {})
+
+
+def resolve_pruned(value: Any, lookup: Lookup) -> Any:
+    """``resolve(value, lookup)`` without the empty values (``None``, ``""``, ``[]``,
+    ``{}``) of mappings, at every depth: ``dpn.canonical``'s plain form of it, made in
+    one walk (a plan puts every resource with references through it)."""
+    kind = type(value)
+    if kind is dict or kind is MappingProxyType:
+        out = {}
+        for k, v in value.items():
+            v = resolve_pruned(v, lookup)
+            if v not in _EMPTY:
+                out[k] = v
+        return out
+    if kind is tuple or kind is list:
+        return [resolve_pruned(v, lookup) for v in value]
+    if kind is str:
+        return resolve(value, lookup) if "${" in value else value
+    if kind is int or kind is bool or kind is float or value is None:
+        return value
+    if isinstance(value, Mapping):
+        return resolve_pruned(dict(value), lookup)
+    return resolve(value, lookup)
 
 
 def has_unknown(value: Any) -> bool:

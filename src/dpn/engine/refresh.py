@@ -14,14 +14,16 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from dpn.conflicts import NameCheck
 from dpn.engine.pool import CallPool, read_parallelism
 from dpn.model import Blueprint, StackState, freeze
-from dpn.plan import Plan
 from dpn.providers.base import SERIAL, Fanout, Observed, Provider, Spec
 from dpn.settings import PlatformSettings
+
+if TYPE_CHECKING:  # an offline plan imports this module and needs neither
+    from dpn.conflicts import NameCheck
+    from dpn.plan import Plan
 
 T = TypeVar("T")
 

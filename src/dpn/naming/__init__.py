@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Mapping
@@ -127,6 +128,12 @@ def dev_prefix(rtype: str, user: str) -> str:
     return normalise(rtype, f"dev-{normalise_user(user)}-")
 
 
+@functools.lru_cache(maxsize=256)
+def _pieces(pattern: str) -> tuple[str, ...]:
+    """``pattern`` split into literal text and field names, alternately (literal first)."""
+    return tuple(_FIELD.split(pattern))
+
+
 def render(rtype: str, pattern: str, values: Mapping[str, str | None],
            prefix: str = "") -> GeneratedName:
     """Fill ``pattern`` from ``values``, put ``prefix`` (e.g. ``dev_prefix``) in front,
@@ -134,14 +141,15 @@ def render(rtype: str, pattern: str, values: Mapping[str, str | None],
 
     Raises ``MissingToken`` for the first field with no value (unknown tokens count as
     missing: validate patterns with ``pattern_problems`` first)."""
-
-    def field(m: re.Match[str]) -> str:
-        value = values.get(m.group(1))
+    pieces = _pieces(pattern)
+    parts = [prefix, pieces[0]]
+    for i in range(1, len(pieces), 2):
+        value = values.get(pieces[i])
         if not value:
-            raise MissingToken(m.group(1))
-        return str(value)
-
-    full = normalise(rtype, prefix + _FIELD.sub(field, pattern))
+            raise MissingToken(pieces[i])
+        parts.append(str(value))
+        parts.append(pieces[i + 1])
+    full = normalise(rtype, "".join(parts))
     return GeneratedName(name=truncate(rtype, full), full_name=full)
 
 
