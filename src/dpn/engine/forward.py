@@ -257,5 +257,8 @@ class Forward:
         remove(self.engine, provider, op, self.base.resources.get(op.key))
         write(self.wal, Done(op.key, "replace", "replace_delete", op.id))
         # the old object is gone: a rollback must bring it back
+        # it comes back after what it depended on when it was made (the state's record)
+        recorded = self.base.resources.get(op.key)
         self._keep(Entry(old_node(op.key), op.key, "replace_delete", op.type, op.id or "",
-                         before=before, depends_on=tuple(op.depends_on)))
+                         before=before, depends_on=tuple(
+                             recorded.depends_on if recorded else op.depends_on)))

@@ -169,7 +169,13 @@ def _roll_back(engine: Engine, stack: str, rp: Replay, result: Recovery,
     if wal is None:
         result.outcome = "would roll back"
         return
-    problems = undo_all(engine, wal, stack, rp.entries, todo)
+    # the old objects of replaces come back after what they depended on when they were
+    # made: the state's record (an uncommitted transaction has not changed it)
+    base = engine.store.load_state(stack) or StackState(stack=stack)
+    entries = {node: dataclasses.replace(e, depends_on=base.resources[e.key].depends_on)
+               if e.op == "replace_delete" and e.key in base.resources else e
+               for node, e in rp.entries.items()}
+    problems = undo_all(engine, wal, stack, entries, todo)
     if problems:
         raise_incomplete(result, "the rollback could not finish: " + "; ".join(problems))
     write(wal, Recovered("rolled_back"))

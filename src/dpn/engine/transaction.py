@@ -77,17 +77,7 @@ class Transaction:
                                  ) from exc
 
     def _forward_graph(self, pre: list[str]) -> tuple[list[str], dict[str, set[str]]]:
-        """The forward phase as a graph. A replace is two nodes: ``old_node(key)`` deletes
-        the old object and ``key`` creates the new one. Deletes go children first (a
-        replaced container's objects are replaced with it, and it can only go once they
-        have), and creates parents first, as for any create."""
-        waits = {k: set(self.ops[k].depends_on) for k in pre}
-        replaced = [k for k in pre if self.ops[k].action == "replace"]
-        for key in replaced:
-            waits[key].add(old_node(key))
-            waits[old_node(key)] = {old_node(c) for c in replaced
-                                    if key in self.ops[c].depends_on}
-        return [*pre, *(old_node(k) for k in replaced)], waits
+        return forward_graph([self.ops[k] for k in pre], self.base)
 
     def _rollback(self, wal: WalSink, forward: Forward, failed: Mapping[str, BaseException],
                   *, cancelled: bool) -> ApplyResult:
@@ -145,3 +135,23 @@ class Transaction:
     def _ordered(self, results: Mapping[str, OpResult]) -> tuple[OpResult, ...]:
         return tuple(results.get(k, OpResult(k, op.action, Status.NOT_STARTED, op.id))
                      for k, op in self.ops.items())
+
+
+def forward_graph(ops: Sequence[Operation], base: StackState
+                  ) -> tuple[list[str], dict[str, set[str]]]:
+    """The forward phase as a graph of nodes and what each waits for. A replace is two
+    nodes: ``old_node(key)`` deletes the old object and ``key`` creates the new one.
+    Deletes go children first (a replaced container's objects are replaced with it, and
+    it can only go once they have), and creates parents first, as for any create. An old
+    object is held by what it depended on when it was made (the state's record), which
+    the replace may change: a table moved to another schema leaves its old schema before
+    that schema goes."""
+    waits = {op.key: set(op.depends_on) for op in ops}
+    replaced = [op for op in ops if op.action == "replace"]
+    held_by = {op.key: {*op.depends_on, *(recorded.depends_on if (
+        recorded := base.resources.get(op.key)) else ())} for op in replaced}
+    for op in replaced:
+        waits[op.key].add(old_node(op.key))
+        waits[old_node(op.key)] = {old_node(c.key) for c in replaced
+                                   if op.key in held_by[c.key]}
+    return [*(op.key for op in ops), *(old_node(op.key) for op in replaced)], waits
