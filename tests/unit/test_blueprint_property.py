@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dpn.blueprint import from_dict, load
-from dpn.blueprint.validation import _fast, _validator, resource_types
+from dpn.blueprint.validation import _fast, _validator
 from dpn.errors import BlueprintError, InputError
 from dpn.plan import make_plan
+from dpn.schema import resource_types
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lakehouse.json"
 BASE = json.loads(EXAMPLE.read_text())
@@ -110,7 +111,7 @@ def test_fast_check_agrees_with_jsonschema(doc: dict[str, Any]) -> None:
 
 def _resource_values(rtype: str) -> st.SearchStrategy[dict[str, Any]]:
     """Resources of one type built from its own field names, with values of every kind."""
-    from dpn.blueprint.validation import field_names
+    from dpn.schema import field_names
 
     names = [*field_names(rtype), "extra"]
     return st.dictionaries(st.sampled_from(names), json_value, max_size=6).map(

@@ -20,7 +20,7 @@ def check(guide: Path) -> subprocess.CompletedProcess[str]:
 def test_user_guide_property_tables_match_the_schema() -> None:
     result = check(GUIDE)
     assert result.returncode == 0, (
-        "docs/user-guide.md is out of date with src/dpn/blueprint/schema.json or "
+        "docs/user-guide.md is out of date with src/dpn/schema.json or "
         "src/dpn/canonical/rules.json: run scripts/gen_property_tables.py\n" + result.stderr)
 
 

@@ -26,7 +26,7 @@ from tests.integration.test_every_property import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = ROOT / "src" / "dpn" / "blueprint" / "schema.json"
+SCHEMA = ROOT / "src" / "dpn" / "schema.json"
 ITEMS = ("task", "column")
 
 

@@ -16,6 +16,7 @@ import copy
 from typing import Any
 
 from dpn import model
+from dpn.blueprint.loading import from_dict
 
 
 class BlueprintBuilder:
@@ -103,6 +104,4 @@ class BlueprintBuilder:
 
     def build(self) -> model.Blueprint:
         """Validate and return the Blueprint; raises BlueprintError."""
-        from dpn.blueprint import from_dict
-
         return from_dict(self.to_dict(), path="<builder>")

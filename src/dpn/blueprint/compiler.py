@@ -23,6 +23,7 @@ from dpn.blueprint.refcheck import NOT_PROPS, check_references
 from dpn.blueprint.source import Locator, Path, dotted
 from dpn.errors import BlueprintError
 from dpn.graph import CycleError, batches
+from dpn.schema import resource_types
 
 RESERVED_TAGS = (model.STACK_TAG, model.KEY_TAG)
 # Most tags each tag field may carry once dpn's own are merged in.
@@ -65,7 +66,7 @@ def compile_doc(doc: Any, locator: Locator, dev_user: str | None = None) -> mode
         findings.extend(environments.check(doc, envs))
     raw = doc.get("resources")
     resources: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    types = set(validation.resource_types())
+    types = set(resource_types())
 
     kinds: dict[str, str] = {}      # key -> type, for every resource with a known type
     good: dict[str, dict[str, Any]] = {}   # resources that passed their schema

@@ -13,6 +13,7 @@ from dpn.blueprint import validation
 from dpn.blueprint.attrs import ATTRS
 from dpn.blueprint.refs import REF, parse
 from dpn.blueprint.source import Path
+from dpn.schema import schema
 
 Finding = tuple[Path, str]
 
@@ -27,7 +28,7 @@ def lifecycle(key: str, rtype: str, res: Mapping[str, Any],
     from dpn.canonical import managed_fields
 
     fields = managed_fields(rtype)
-    props = validation.schema()["$defs"][rtype]["properties"]
+    props = schema()["$defs"][rtype]["properties"]
     where: Path = ("resources", key, "lifecycle", "ignore_changes")
     ignored: list[str] = []
     for i, entry in enumerate(raw.get("ignore_changes") or ()):

@@ -1,6 +1,7 @@
 """JSON Schema checks of a blueprint document, dispatched per resource type.
 
-The shipped schema (``schema.json``, draft 2020-12) is what editors use. Here the top level
+The shipped schema (``dpn/schema.json``, draft 2020-12, read by ``dpn.schema``) is what
+editors use. Here the top level
 is checked with ``resources`` reduced to ``{"type": "object"}``, and each resource against
 its own type's subschema with a cached validator, which is much faster than letting one
 big schema try every type. Findings are ``(path, message)`` pairs; ``dpn.blueprint.source``
@@ -12,13 +13,12 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-import pkgutil
 from collections.abc import Iterable
 from typing import Any
 
 from dpn.blueprint import fastcheck
 from dpn.blueprint.source import MAX_DEPTH, Path
-from dpn.model import RESOURCE_OPTIONS
+from dpn.schema import schema
 
 Finding = tuple[Path, str]
 
@@ -27,21 +27,6 @@ _JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a bo
 _WANT = {"object": "an object", "array": "an array", "string": "a string",
          "boolean": "true or false", "integer": "an integer", "number": "a number",
          "null": "null"}
-
-
-@functools.cache
-def schema_text() -> str:
-    """The blueprint JSON Schema as shipped."""
-    data = pkgutil.get_data("dpn.blueprint", "schema.json")  # lighter than importlib.resources
-    assert data is not None
-    return data.decode("utf-8")
-
-
-@functools.cache
-def schema() -> dict[str, Any]:
-    """The blueprint JSON Schema as data (do not mutate)."""
-    loaded: dict[str, Any] = json.loads(schema_text())
-    return loaded
 
 
 def _subschema(name: str) -> dict[str, Any]:
@@ -67,16 +52,6 @@ def _validator(name: str) -> Any:
     from jsonschema import Draft202012Validator  # only when there is an error to explain
 
     return Draft202012Validator(_subschema(name))
-
-
-def resource_types() -> list[str]:
-    return list(schema()["$defs"]["resource"]["properties"]["type"]["enum"])
-
-
-def field_names(rtype: str) -> list[str]:
-    """The properties of a type, without the resource options (``lifecycle``) that tell
-    dpn how to manage the object rather than configure it."""
-    return [f for f in schema()["$defs"][rtype]["properties"] if f not in RESOURCE_OPTIONS]
 
 
 def _kind(value: Any) -> str:

@@ -49,7 +49,7 @@ def rules(rtype: str) -> Mapping[str, Any]:
 def managed_fields(rtype: str) -> tuple[str, ...]:
     """The properties dpn compares for a type: the schema's, minus naming inputs and
     write-time directives."""
-    from dpn.blueprint.validation import field_names
+    from dpn.schema import field_names
 
     skip = NAMING_INPUTS | set(rules(rtype).get("directives", ()))
     return tuple(f for f in field_names(rtype) if f not in skip)

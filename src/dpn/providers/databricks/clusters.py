@@ -32,7 +32,7 @@ _STARTING = ("PENDING", "RESTARTING", "RESIZING")
 def cluster_fields() -> tuple[str, ...]:
     """The blueprint's cluster vocabulary: every property the schema accepts (the names are
     the Clusters API's own), write-time directives included."""
-    from dpn.blueprint.validation import field_names
+    from dpn.schema import field_names
 
     return tuple(f for f in field_names(CLUSTER) if f not in NAMING_INPUTS)
 

@@ -33,7 +33,7 @@ from dpn.providers.databricks.errors import PLATFORM, edge, outcome_unknown
 def job_fields() -> tuple[str, ...]:
     """The blueprint's job vocabulary: every property the schema accepts (named as the
     Jobs API names them)."""
-    from dpn.blueprint.validation import field_names
+    from dpn.schema import field_names
 
     return tuple(f for f in field_names(JOB) if f not in NAMING_INPUTS)
 
@@ -41,7 +41,7 @@ def job_fields() -> tuple[str, ...]:
 @functools.cache
 def task_fields() -> frozenset[str]:
     """The task vocabulary: the schema's task properties."""
-    from dpn.blueprint.validation import schema
+    from dpn.schema import schema
 
     return frozenset(schema()["$defs"]["task"]["properties"])
 
