@@ -81,11 +81,21 @@ def wal_dir(home: Path, stack: str) -> Path:
 def encode_record(seq: int, rtype: Rec, fields: Mapping[str, Any]) -> bytes:
     """One record as the line stored: plain JSON with its sequence number, kind, time and
     checksum."""
+    return encode_plain(seq, rtype, plain_fields(fields))
+
+
+def plain_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's own fields as plain JSON data; ValueError or TypeError for what cannot
+    go into the WAL. The costly half of encoding, done before a writer takes its lock."""
     if "record" in fields or "seq" in fields:
         raise ValueError("record and seq are reserved WAL fields")
-    record: dict[str, Any] = dict(fields)
-    record.update({"seq": seq, "record": str(rtype), "ts": time.time()})
-    record = json.loads(json.dumps(record, default=_plain))
+    plain: dict[str, Any] = json.loads(json.dumps(dict(fields), default=_plain))
+    return plain
+
+
+def encode_plain(seq: int, rtype: Rec, plain: Mapping[str, Any]) -> bytes:
+    """The line of a record whose fields ``plain_fields`` made plain."""
+    record = {**plain, "seq": seq, "record": str(rtype), "ts": time.time()}
     record["crc"] = _crc(record)
     return (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
@@ -112,9 +122,10 @@ class WalWriter:
         self.fsyncs = 0
 
     def append(self, rtype: Rec, **fields: Any) -> int:
+        plain = plain_fields(fields)   # outside the lock: parallel operations share it
         with self._cond:
             seq = self._seq + 1
-            os.write(self._fd, encode_record(seq, rtype, fields))
+            os.write(self._fd, encode_plain(seq, rtype, plain))
             self._seq = seq
             if rtype not in OUTCOMES:
                 self._sync_through(seq)

@@ -28,7 +28,16 @@ from pathlib import Path
 from typing import Any
 
 from dpn.engine.stores.base import Bucket, ObjectClient
-from dpn.engine.wal import OUTCOMES, TERMINAL, CrashHook, Rec, WalLog, _parse, encode_record
+from dpn.engine.wal import (
+    OUTCOMES,
+    TERMINAL,
+    CrashHook,
+    Rec,
+    WalLog,
+    _parse,
+    encode_plain,
+    plain_fields,
+)
 from dpn.errors import StateError
 
 READ_THREADS = 8
@@ -58,13 +67,14 @@ class S3WalSink:
         self.fsyncs = 0   # durable writes (one PutObject each)
 
     def append(self, rtype: Rec, **fields: Any) -> int:
+        plain = plain_fields(fields)   # outside the lock: parallel operations share it
         with self._cond:
             if self._broken is not None:
                 raise self._broken
             self.store.check_lease(self.stack)
             self._seq += 1
             seq = self._seq
-            self._queue.append((seq, encode_record(seq, rtype, fields)))
+            self._queue.append((seq, encode_plain(seq, rtype, plain)))
             if rtype not in OUTCOMES:
                 self._flush_through(seq)
         self._crash.after(seq)
