@@ -46,7 +46,7 @@ def test_resolve_replaces_and_leaves_unknown_placeholders() -> None:
     (model.TABLE, {"schema": "c.s"}, {"name": "b", "id": "c.s.b", "full_name": "c.s.b"}),
 ])
 def test_static_attrs(rtype: str, props: dict[str, str], expected: dict[str, str]) -> None:
-    assert static_attrs(rtype, "b", props, "us-east-1") == expected
+    assert static_attrs(rtype, "b", props) == expected
     assert set(expected) <= set(ATTRS[rtype])
 
 

@@ -35,7 +35,7 @@ def applied(bp: model.Blueprint) -> model.StackState:
     for key in order({k: r.depends_on for k, r in bp.resources.items()}):
         res = bp.resources[key]
         props = canonical(res.type, resolve(res.props, lambda k, a: attrs[k].get(a)))
-        found = static_attrs(res.type, res.name, props, "us-east-1")
+        found = static_attrs(res.type, res.name, props)
         found.setdefault("id", f"id-{key}")
         attrs[key] = found
         records[key] = model.ResourceState(key, res.type, res.name, found["id"],

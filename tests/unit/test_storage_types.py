@@ -98,12 +98,12 @@ def test_the_blueprint_refuses(resources: dict[str, Any], expected: str) -> None
 
 
 def test_attributes_known_before_apply() -> None:
-    assert static_attrs("dbx.grants", "g", {"securable": "SCHEMA:Main.Gold"}, "") == {
+    assert static_attrs("dbx.grants", "g", {"securable": "SCHEMA:Main.Gold"}) == {
         "id": "schema/main.gold"}
-    assert static_attrs("dbx.external_location", "l", {"url": "s3://b/p/"}, "")["uri"] == \
+    assert static_attrs("dbx.external_location", "l", {"url": "s3://b/p/"})["uri"] == \
         "s3://b/p"
-    assert "arn" not in static_attrs("aws.iam_role", "r", {}, "")  # holds the account
-    assert static_attrs("dbx.volume", "v", {"schema": "c.s"}, "")["full_name"] == "c.s.v"
+    assert "arn" not in static_attrs("aws.iam_role", "r", {})  # holds the account
+    assert static_attrs("dbx.volume", "v", {"schema": "c.s"})["full_name"] == "c.s.v"
 
 
 # -- IAM documents ---------------------------------------------------------------------------

@@ -88,7 +88,6 @@ def plan_imports(blueprint: Blueprint, state: StackState | None,
     a looked-up key that cannot be is skipped with its reason."""
     recorded = state.resources if state else {}
     attrs: dict[str, Mapping[str, str]] = {k: r.attrs for k, r in recorded.items()}
-    region = blueprint.metadata.region
     deps = {k: r.depends_on for k, r in blueprint.resources.items()}
     accepted: list[Candidate] = []
     skipped: list[Skipped] = []
@@ -96,7 +95,7 @@ def plan_imports(blueprint: Blueprint, state: StackState | None,
         if key not in targets:
             continue
         try:
-            found = _one(blueprint, key, targets[key], attrs, providers, region)
+            found = _one(blueprint, key, targets[key], attrs, providers)
         except _Refused as exc:
             if targets[key] is not None:
                 if exc.ownership:
@@ -114,8 +113,8 @@ def plan_imports(blueprint: Blueprint, state: StackState | None,
 
 
 def _one(blueprint: Blueprint, key: str, id_: str | None,
-         attrs: Mapping[str, Mapping[str, str]], providers: Mapping[str, Provider],
-         region: str) -> tuple[Candidate, Observed] | None:
+         attrs: Mapping[str, Mapping[str, str]], providers: Mapping[str, Provider]
+         ) -> tuple[Candidate, Observed] | None:
     res = blueprint.resources[key]
     if res.type in ATTACHED:
         raise _Refused(f"{key}: a {res.type} is not an object to adopt: 'dpn update' grants "
@@ -142,7 +141,7 @@ def _one(blueprint: Blueprint, key: str, id_: str | None,
     if obs.name != res.name:
         raise _Refused(f"{key}: {res.type} {obs.id} is named {obs.name!r}, but the blueprint "
                        f"names {key} {res.name!r}")
-    expected = static_attrs(res.type, res.name, props, region).get("id")
+    expected = static_attrs(res.type, res.name, props).get("id")
     if expected is not None and obs.id != expected:
         raise _Refused(f"{key}: {res.type} {obs.id!r} is not where the blueprint puts it "
                        f"({expected!r})")

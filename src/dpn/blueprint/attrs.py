@@ -46,12 +46,9 @@ def grants_id(securable: str) -> str:
     return f"{kind.lower()}/{full.lower()}"
 
 
-def static_attrs(rtype: str, name: str, resolved_props: Mapping[str, Any],
-                 region: str) -> dict[str, str]:
+def static_attrs(rtype: str, name: str, resolved_props: Mapping[str, Any]) -> dict[str, str]:
     """The attributes of a resource that are known before apply, from its name and its
-    resolved properties (parent fields hold parent names). ``region`` is accepted for
-    types whose ids carry it; none of the current ones do."""
-    del region
+    resolved properties (parent fields hold parent names)."""
     if rtype == model.S3_BUCKET:
         return {"name": name, "id": name, "arn": f"arn:aws:s3:::{name}", "uri": f"s3://{name}"}
     if rtype in (model.GLUE_DATABASE, model.CATALOG, model.STORAGE_CREDENTIAL):

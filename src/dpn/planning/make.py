@@ -39,7 +39,6 @@ def _make_plan(blueprint: model.Blueprint, state: model.StackState | None,
         live = {new_key.get(k, k): v for k, v in live.items()}
     moved_from = {m.target: m.source for m in moves}
     recorded: Mapping[str, model.ResourceState] = state.resources if state else {}
-    region = blueprint.metadata.region
     attrs: dict[str, dict[str, str]] = {}
     changes: list[Change] = []
     warnings: list[str] = []
@@ -54,7 +53,7 @@ def _make_plan(blueprint: model.Blueprint, state: model.StackState | None,
             # props without references (no dependencies) need no resolving copy
             after = (of_plain(res.type, resolve_pruned(res.props, lookup)) if res.depends_on
                      else canonical(res.type, res.props))
-            static = static_attrs(res.type, res.name, after, region)
+            static = static_attrs(res.type, res.name, after)
             if res.full_name != res.name:
                 warnings.append(f"{key}: name '{res.full_name}' is longer than {res.type} "
                                 f"allows; it is cut to '{res.name}'")
