@@ -91,7 +91,7 @@ def refusals(changes: Iterable[Any], resources: Mapping[str, model.Resource],
         res = resources.get(change.key)
         if res is None or not res.lifecycle.prevent_destroy:
             continue
-        action = str(getattr(change.action, "value", change.action))
+        action = str(change.action)
         if action not in ("delete", "replace"):
             continue
         old = (recorded or {}).get(change.key)
@@ -119,7 +119,7 @@ def effective(blueprint: model.Blueprint, changes: Iterable[Any]) -> model.Bluep
         res = resources.get(change.key)
         if res is None or not res.lifecycle.ignore_changes or change.before is None:
             continue
-        action = str(getattr(change.action, "value", change.action))
+        action = str(change.action)
         if action != "update":
             continue
         props = keep_live(model.thaw(res.props), model.thaw(change.before),

@@ -117,4 +117,4 @@ def _full(c: Any) -> str:
 
 
 def _action(c: Any) -> str:
-    return str(getattr(c.action, "value", c.action))
+    return str(c.action)

@@ -60,7 +60,7 @@ def operations_for(plan: Plan, state: StackState | None, mode: str,
     resources = state.resources if state else {}
     out = []
     for ch in plan.changes:
-        action = str(getattr(ch.action, "value", ch.action))
+        action = str(ch.action)
         if action not in allowed or (only and ch.key not in only):
             continue
         current = resources.get(ch.key)
@@ -146,8 +146,8 @@ def selected(plan: Plan, state: StackState | None, mode: str, only: Sequence[str
     allowed = ALLOWED[mode]
     recorded = {k: r.depends_on for k, r in (state.resources if state else {}).items()}
     pending = [c for c in plan.changes
-               if str(getattr(c.action, "value", c.action)) in allowed]
-    items = [Item(c.key, str(getattr(c.action, "value", c.action)),
+               if str(c.action) in allowed]
+    items = [Item(c.key, str(c.action),
                   tuple(recorded.get(c.key, ())) if c.action == "delete" else c.depends_on)
              for c in pending]
     keys, choice = select(items, recorded, only, exclude)

@@ -92,7 +92,7 @@ def run_apply(app: App, mode: str, blueprint_path: str, *, settings: Any, sandbo
         if fmt != "json":
             click.echo(render_plan(plan, "table", color=app.color), err=True)
         destructive = [c for c in plan.changes
-                       if str(getattr(c.action, "value", c.action)) in ("delete", "replace")
+                       if str(c.action) in ("delete", "replace")
                        and (mode != "create")]
         if not destructive or yes:
             return True

@@ -13,7 +13,7 @@ FORMATS = ("table", "json", "markdown")
 
 
 def _action(change: Any) -> str:
-    return str(getattr(change.action, "value", change.action))
+    return str(change.action)
 
 
 def _drift_text(change: Any) -> str:

@@ -23,7 +23,7 @@ CHECKED = (model.CATALOG, model.SCHEMA, model.TABLE, model.VOLUME)
 def uc_problems(client: Any, changes: Sequence[Any]) -> list[str]:
     """``dpn.uc_access.problems`` with the workspace's facts; no read at all when nothing
     is created in Unity Catalog."""
-    if not any(c.type in CHECKED and str(getattr(c.action, "value", c.action)) in
+    if not any(c.type in CHECKED and str(c.action) in
                ("create", "replace") for c in changes):
         return []
     return problems(changes, workspace_facts(client, securables_to_read(changes)))
