@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
+# the suite starts hundreds of dpn processes and pytest rewrites every test module: with
+# bytecode written once, neither compiles its sources again
+unset PYTHONDONTWRITEBYTECODE
 .venv/bin/ruff check src tests bench
 .venv/bin/mypy
 .venv/bin/python -m pytest -n 2 -q "$@"
