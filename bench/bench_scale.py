@@ -393,8 +393,9 @@ which run as new processes.
   call costs this process about 2-2.5 ms of CPU in the SDKs (botocore; databricks-sdk over
   requests, which also scans the environment for proxies on each request), under one
   interpreter lock, and the sandbox about as much again on the same 2 cores; "client CPU"
-  above is this process's. An apply adds the WAL's records (encoded and checksummed
-  under the writer's lock) and, per catalog, the call that drops its `default` schema.
+  above is this process's. An apply adds the WAL's records (made plain before the
+  writer's lock, checksummed and written under it) and, per catalog, the call that drops
+  its `default` schema.
 - The offline plan of 10,000 is CPU in one process: loading the blueprint (parse, schema,
   references, names) {off['cpu_load']:.2f} s, planning {off['cpu_plan']:.2f} s (the
   canonical form of every resource, resolving references, the blueprint's digest), the
