@@ -107,18 +107,23 @@ def recover(engine: Engine, log: WalLog, *, dry_run: bool = False) -> Recovery:
     result = Recovery(tx=log.tx, committed=log.committed)
     rp = replay(log)
     _resolve_unknown(engine, begin.stack, rp, result)
-    # undo order comes from the plan: a parent's undo waits for every child's
+    # the state before the transaction (one without a commit has not changed it)
+    base = engine.store.load_state(begin.stack) or StackState(stack=begin.stack)
+    # undo order comes from the plan (a parent's undo waits for every child's); the old
+    # objects of replaces come back after what they depended on when they were made
     planned = {op.key: op.depends_on for op in begin.ops}
     for node, entry in rp.entries.items():
-        rp.entries[node] = dataclasses.replace(
-            entry, depends_on=tuple(planned.get(entry.key, entry.depends_on)))
+        recorded = base.resources.get(entry.key)
+        deps = (recorded.depends_on if entry.op == "replace_delete" and recorded
+                else planned.get(entry.key, entry.depends_on))
+        rp.entries[node] = dataclasses.replace(entry, depends_on=tuple(deps))
     if not dry_run:
         engine.store.truncate_torn(log)
     wal = None if dry_run else engine.store.wal_writer(begin.stack, log.tx,
                                                         start_seq=log.last_seq)
     try:
         if log.committed:
-            _complete(engine, log, rp, result, wal)
+            _complete(engine, log, base, rp, result, wal)
         else:
             _roll_back(engine, begin.stack, rp, result, wal)
     finally:
@@ -169,24 +174,17 @@ def _roll_back(engine: Engine, stack: str, rp: Replay, result: Recovery,
     if wal is None:
         result.outcome = "would roll back"
         return
-    # the old objects of replaces come back after what they depended on when they were
-    # made: the state's record (an uncommitted transaction has not changed it)
-    base = engine.store.load_state(stack) or StackState(stack=stack)
-    entries = {node: dataclasses.replace(e, depends_on=base.resources[e.key].depends_on)
-               if e.op == "replace_delete" and e.key in base.resources else e
-               for node, e in rp.entries.items()}
-    problems = undo_all(engine, wal, stack, entries, todo)
+    problems = undo_all(engine, wal, stack, rp.entries, todo)
     if problems:
         raise_incomplete(result, "the rollback could not finish: " + "; ".join(problems))
     write(wal, Recovered("rolled_back"))
     result.outcome = "rolled_back"
 
 
-def _complete(engine: Engine, log: WalLog, rp: Replay, result: Recovery,
+def _complete(engine: Engine, log: WalLog, base: StackState, rp: Replay, result: Recovery,
               wal: WalSink | None) -> None:
     begin = begin_of(log)
     store = engine.store
-    base = store.load_state(begin.stack) or StackState(stack=begin.stack)
     pre = [e for e in rp.entries.values() if e.op in ("create", "update", "follow_up")]
     state = apply_done(base, pre)
     dels = [op for op in begin.ops if op.action == "delete" and op.key not in rp.deleted]
