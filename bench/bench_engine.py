@@ -39,6 +39,7 @@ from dpn.sandbox import launcher
 from dpn.sandbox.faults import FaultClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_validate import estate_resources  # noqa: E402
 from report import write_section  # noqa: E402
 
 META = {"org": "bench", "env": "dev", "region": "us-east-1"}
@@ -58,15 +59,7 @@ def independent(project: str, n: int) -> Any:
 
 
 def mixed(project: str, n: int) -> Any:
-    res: dict[str, Any] = {}
-    q = n // 4
-    for i in range(q):
-        res[f"db{i}"] = {"type": "aws.glue_database", "domain": f"d{i}", "layer": "raw"}
-        res[f"t{i}"] = {"type": "aws.glue_table", "database": f"${{db{i}}}", "entity": "t",
-                        "columns": [{"name": "id", "type": "bigint"}], "format": "parquet",
-                        "location": f"s3://bench-data/t{i}/"}
-        res[f"cat{i}"] = {"type": "dbx.catalog", "domain": f"c{i}"}
-        res[f"s{i}"] = {"type": "dbx.schema", "catalog": f"${{cat{i}}}", "layer": "gold"}
+    res = estate_resources(n // 4)
     return blueprint(project, res)
 
 

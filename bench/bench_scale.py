@@ -61,6 +61,7 @@ from dpn.sandbox.faults import FaultClient
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_validate import (  # noqa: E402
     DPN,
+    estate_resources,
     generate,
     median_cpu,
     median_time,
@@ -78,14 +79,7 @@ METASTORE_ROOT = "s3://bench-metastore/uc"
 
 def estate_doc(project: str, units: int) -> dict[str, Any]:
     """The estate's blueprint document."""
-    res: dict[str, Any] = {}
-    for i in range(units):
-        res[f"db{i}"] = {"type": "aws.glue_database", "domain": f"d{i}", "layer": "raw"}
-        res[f"t{i}"] = {"type": "aws.glue_table", "database": f"${{db{i}}}", "entity": "t",
-                        "columns": [{"name": "id", "type": "bigint"}], "format": "parquet",
-                        "location": f"s3://bench-data/t{i}/"}
-        res[f"cat{i}"] = {"type": "dbx.catalog", "domain": f"c{i}"}
-        res[f"s{i}"] = {"type": "dbx.schema", "catalog": f"${{cat{i}}}", "layer": "gold"}
+    res = estate_resources(units)
     return {"version": 1, "metadata": {**META, "project": project}, "resources": res}
 
 

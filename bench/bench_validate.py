@@ -26,11 +26,26 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Validate and offline plan"
 DPN = [str(Path(sys.executable).parent / "dpn")]
+
+
+def estate_resources(units: int) -> dict[str, Any]:
+    """``units`` Glue databases with a table each and as many catalogs with a schema each:
+    the estate of the scale and engine benchmarks."""
+    res: dict[str, Any] = {}
+    for i in range(units):
+        res[f"db{i}"] = {"type": "aws.glue_database", "domain": f"d{i}", "layer": "raw"}
+        res[f"t{i}"] = {"type": "aws.glue_table", "database": f"${{db{i}}}", "entity": "t",
+                        "columns": [{"name": "id", "type": "bigint"}], "format": "parquet",
+                        "location": f"s3://bench-data/t{i}/"}
+        res[f"cat{i}"] = {"type": "dbx.catalog", "domain": f"c{i}"}
+        res[f"s{i}"] = {"type": "dbx.schema", "catalog": f"${{cat{i}}}", "layer": "gold"}
+    return res
 
 
 def generate(n: int) -> dict[str, object]:

@@ -153,6 +153,13 @@ class Provider(ABC):
         found = fan.map([partial(self.find, s) for s in specs])
         return {s.key: f for s, f in zip(specs, found, strict=True)}
 
+    def find_many_by_id(self, ids: Mapping[str, str], fan: Fanout = SERIAL
+                        ) -> dict[str, Observed | None]:
+        """``find_many`` of a type whose id follows from the spec (``ids``: spec key ->
+        id): ``read_many`` of those ids, so one listing per parent answers them all."""
+        found = self.read_many(list(dict.fromkeys(ids.values())), fan)
+        return {key: found[id_] for key, id_ in ids.items()}
+
     @abstractmethod
     def create(self, spec: Spec) -> Observed:
         """Create the object and return it: as the create call answered, or, where the API

@@ -120,9 +120,8 @@ class GlueTableProvider(GlueProvider):
     def find_many(self, specs: Sequence[Spec], fan: Fanout = SERIAL
                   ) -> dict[str, Observed | None]:
         """``read_many`` of the tables' ids: one GetTables listing per database."""
-        ids = {s.key: f"{s.props['database']}.{s.name}" for s in specs}
-        found = self.read_many(list(dict.fromkeys(ids.values())), fan)
-        return {key: found[id_] for key, id_ in ids.items()}
+        return self.find_many_by_id(
+            {s.key: f"{s.props['database']}.{s.name}" for s in specs}, fan)
 
     def create(self, spec: Spec) -> Observed:
         database = str(spec.props["database"])

@@ -212,9 +212,7 @@ class SchemaProvider(DatabricksProvider):
     def find_many(self, specs: Sequence[Spec], fan: Fanout = SERIAL
                   ) -> dict[str, Observed | None]:
         """``read_many`` of the ids the specs would have: one listing per catalog."""
-        ids = {s.key: str(self.physical_id(s)) for s in specs}
-        found = self.read_many(list(dict.fromkeys(ids.values())), fan)
-        return {key: found[id_] for key, id_ in ids.items()}
+        return self.find_many_by_id({s.key: str(self.physical_id(s)) for s in specs}, fan)
 
     def create(self, spec: Spec) -> Observed:
         full = str(self.physical_id(spec))
