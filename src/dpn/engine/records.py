@@ -13,6 +13,7 @@ follow-up update.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -81,7 +82,9 @@ class Record:
     kind: ClassVar[Rec]
 
     def to_json(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The record's own fields as they are; kinds with nested or optional fields say
+        how they write them."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -189,9 +192,6 @@ class Failed(Record):
     action: str
     error: str
 
-    def to_json(self) -> dict[str, Any]:
-        return {"key": self.key, "action": self.action, "error": self.error}
-
 
 @dataclass(frozen=True)
 class Undo(Record):
@@ -200,9 +200,6 @@ class Undo(Record):
     key: str
     op: str
 
-    def to_json(self) -> dict[str, Any]:
-        return {"node": self.node, "key": self.key, "op": self.op}
-
 
 @dataclass(frozen=True)
 class Undone(Record):
@@ -210,25 +207,16 @@ class Undone(Record):
     node: str
     key: str
 
-    def to_json(self) -> dict[str, Any]:
-        return {"node": self.node, "key": self.key}
-
 
 @dataclass(frozen=True)
 class Commit(Record):
     kind: ClassVar[Rec] = Rec.COMMIT
-
-    def to_json(self) -> dict[str, Any]:
-        return {}
 
 
 @dataclass(frozen=True)
 class RolledBack(Record):
     kind: ClassVar[Rec] = Rec.ROLLED_BACK
     reason: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"reason": self.reason}
 
 
 @dataclass(frozen=True)
