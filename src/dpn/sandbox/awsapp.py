@@ -12,6 +12,7 @@ import io
 import json
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
@@ -101,6 +102,7 @@ class AwsBackend:
 
         self.app = Dispatcher(create_backend_app)
         _remember_action_names()
+        _managed_policies_once()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         return self.app(environ, start_response)
@@ -172,3 +174,43 @@ def _remember_action_names() -> None:
     names = responses.method_names_from_class
     if not hasattr(names, "cache_info"):
         responses.method_names_from_class = functools.cache(names)
+
+
+def _managed_policies_once() -> None:
+    """Build the AWS managed policies for the ``aws`` partition only, from their text
+    parsed once.
+
+    moto's IAM backend builds all 1,582 of them for each partition's backend, parsing
+    their 4.7 MB of JSON again each time (``IAMBackend._init_aws_policies``), and after
+    every reset the first request builds the IAM backends of all seven partitions, to find
+    the caller's account from its access key (``get_account_id_from``): about half a
+    second of CPU per reset, most of what the AWS side spends in a test run. The sandbox
+    serves ``us-east-1``, of the ``aws`` partition; a role there can attach
+    ``arn:aws:iam::aws:policy/...`` as before. The arguments ``from_data`` would give each
+    policy (its document as JSON text, its dates) are made once too.
+    """
+    import moto.iam.models as iam
+
+    if getattr(iam.IAMBackend._init_aws_policies, "dpn_once", False) or not all(
+            hasattr(iam, name) for name in ("AWSManagedPolicy", "aws_managed_policies_data",
+                                            "load_iam_aws_managed_policies")):
+        return  # done already, or another moto's layout: leave it as it is
+    made: list[tuple[str, dict[str, Any]]] = []  # AWSManagedPolicy.from_data's arguments
+
+    def init_aws_policies(backend: Any) -> list[Any]:
+        if backend.partition != "aws" or not iam.load_iam_aws_managed_policies():
+            return []
+        if not made:
+            made.extend((name, {
+                "default_version_id": data.get("DefaultVersionId"), "path": data.get("Path"),
+                "document": json.dumps(data.get("Document")),
+                "create_date": datetime.fromisoformat(data["CreateDate"]),
+                "update_date": datetime.fromisoformat(data["UpdateDate"]),
+            }) for name, data in json.loads(iam.aws_managed_policies_data).items())
+        policy: Any = iam.AWSManagedPolicy
+        return [policy(name, account_id=backend.account_id, region=backend.region_name,
+                       **kwargs) for name, kwargs in made]
+
+    init_aws_policies.dpn_once = True  # type: ignore[attr-defined]
+    backend: Any = iam.IAMBackend
+    backend._init_aws_policies = init_aws_policies

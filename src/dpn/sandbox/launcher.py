@@ -57,8 +57,11 @@ _SERVERS: list[subprocess.Popen[bytes]] = []
 
 def _is_ours(pid: int) -> bool:
     """True if ``pid`` is a live sandbox process (not a zombie, not a reused pid)."""
+    for proc in [p for p in _SERVERS if p.pid == pid]:
+        if proc.poll() is not None:  # reaped, and its Popen knows it ended
+            _SERVERS.remove(proc)
     try:
-        os.waitpid(pid, os.WNOHANG)  # reap it if it is our exited child
+        os.waitpid(pid, os.WNOHANG)  # reap it if it is another exited child of ours
     except ChildProcessError:
         pass
     if not Path("/proc/self").exists():  # no procfs (macOS): trust the recorded pid

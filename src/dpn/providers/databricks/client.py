@@ -1,4 +1,4 @@
-"""Building the one ``WorkspaceClient`` the Databricks providers share.
+"""Building the one client the Databricks providers share.
 
 Construction of a databricks-sdk client makes one unauthenticated request
 (``GET /.well-known/databricks-config``) that, against a host that is down, would block for
@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 
 from dpn.errors import InvalidRequest, PermissionDenied, ProviderError
 from dpn.providers.databricks.errors import PLATFORM, install_status_customizer
+from dpn.providers.databricks.workspace import Workspace, load_sdk
 from dpn.settings import PlatformSettings
 
 
@@ -81,9 +82,10 @@ def check_reachable(host: str, timeout: float) -> None:
 
 def make_client(settings: PlatformSettings, options: ClientOptions, *,
                 clock: Any = None) -> Any:
-    """A ``databricks.sdk.WorkspaceClient`` for ``settings`` (host/token/profile given there,
-    else the SDK's ``DATABRICKS_*`` environment and ``~/.databrickscfg``)."""
-    from databricks.sdk import WorkspaceClient
+    """The workspace's APIs (a :class:`~dpn.providers.databricks.workspace.Workspace`) for
+    ``settings`` (host/token/profile given there, else the SDK's ``DATABRICKS_*``
+    environment and ``~/.databrickscfg``)."""
+    load_sdk()
     from databricks.sdk.config import Config
 
     if settings.dbx_host:
@@ -117,7 +119,7 @@ def make_client(settings: PlatformSettings, options: ClientOptions, *,
         check_reachable(cfg.host, options.connect_timeout_seconds)
     cfg.retry_timeout_seconds = options.retry_timeout_seconds
     cfg.http_timeout_seconds = options.http_timeout_seconds
-    client = WorkspaceClient(config=cfg)
+    client = Workspace(cfg)
     install_status_customizer(client)
     return client
 
