@@ -25,7 +25,8 @@ PROGRAM = textwrap.dedent("""
     from dpn.settings import PlatformSettings
 
     settings = PlatformSettings(dbx_host=sys.argv[1], dbx_token=sys.argv[2])
-    client = make_client(settings, ClientOptions(retry_timeout_seconds=5))
+    client = make_client(settings, ClientOptions(retry_timeout_seconds=1,
+                                                connect_timeout_seconds=1))
     ours = sorted(c.name for c in client.catalogs.list())
     loaded = sorted(m for m in sys.modules if m.startswith("databricks.sdk.service."))
     from databricks.sdk import WorkspaceClient

@@ -9,6 +9,7 @@ and pids in ``$DPN_HOME/sandbox.json`` (0600) once both answer. Emulator data li
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import json
 import os
@@ -53,6 +54,14 @@ def _launch_lock(home: Path) -> Iterator[None]:
 # own session); their Popen objects are kept so that none is collected while its server
 # runs (Popen warns then), and ``_is_ours`` reaps them once they exit.
 _SERVERS: list[subprocess.Popen[bytes]] = []
+
+
+@atexit.register
+def _reap_servers() -> None:
+    """Reap the servers another process stopped (``dpn sandbox stop``), so that their
+    Popen objects know they ended; the ones still serving are left to run."""
+    for proc in _SERVERS:
+        proc.poll()
 
 
 def _is_ours(pid: int) -> bool:
