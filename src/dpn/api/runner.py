@@ -8,15 +8,17 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dpn.engine.events import EventSink, ignore
-from dpn.engine.operations import Engine
 from dpn.engine.pool import CallPool, read_parallelism
 from dpn.engine.retry import RetryPolicy
 from dpn.engine.stores import LocalStore, Store
 from dpn.providers.base import Provider
 from dpn.settings import PlatformSettings
+
+if TYPE_CHECKING:
+    from dpn.engine.operations import Engine
 
 ProviderFactory = Callable[[Iterable[str]], dict[str, Provider]]
 
@@ -77,6 +79,8 @@ class Runner:
         ``find``, read-backs), running twice as many operations: one waiting for its WAL
         record to be durable (an S3 round trip on the S3 backend) holds no call slot, so
         the others' calls fill it."""
+        from dpn.engine.operations import Engine
+
         return Engine(home=self.home, providers=providers, events=self.events,
                       parallelism=2 * self.parallelism, retry=self.retry, cancel=self.cancel,
                       store=self.store, calls=CallPool(self.parallelism))

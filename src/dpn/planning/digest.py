@@ -16,7 +16,7 @@ def blueprint_digest(blueprint: model.Blueprint) -> str:
     dependencies (not the file's layout)."""
     h = hashlib.sha256(blueprint.stack.encode())
     dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
-    h.update("".join(dumps(_digest_item(key, res)) for key, res in blueprint.resources.items())
+    h.update(dumps([_digest_item(key, res) for key, res in blueprint.resources.items()])
              .encode())
     if blueprint.moved:
         h.update(dumps([m.to_json() for m in blueprint.moved]).encode())
@@ -24,8 +24,8 @@ def blueprint_digest(blueprint: model.Blueprint) -> str:
 
 
 def _digest_item(key: str, res: model.Resource) -> list[Any]:
-    """What the digest takes of one resource, as plain data."""
-    item = [key, res.type, res.name, thawed(res.props), list(res.depends_on)]
+    """What the digest takes of one resource, as plain data (encoded all at once)."""
+    item = [key, res.type, res.name, thawed(res.props), res.depends_on]
     if not res.lifecycle.empty:
-        item.append([res.lifecycle.prevent_destroy, list(res.lifecycle.ignore_changes)])
+        item.append([res.lifecycle.prevent_destroy, res.lifecycle.ignore_changes])
     return item
