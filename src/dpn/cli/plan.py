@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from dpn.bulk import no_collection_for_this_command
 from dpn.cli.common import (
     App,
     env_option,
@@ -53,6 +54,8 @@ def plan(app: App, blueprint: str, offline: bool, fmt: str, out: str | None,
     import dpn.api as api
     from dpn.cli.render_plan import render_plan
 
+    if offline:
+        no_collection_for_this_command()
     bp = api.load(blueprint, dev_user=dev_user, env=env)
     if not offline:
         settings = resolve_settings(app, settings, sandbox)

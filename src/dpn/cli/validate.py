@@ -16,7 +16,9 @@ def validate(app: App, blueprint: str, env: str | None) -> None:
     """Check BLUEPRINT: schema, references, naming, in every environment. Offline; exit 2
     with every error."""
     from dpn.api import load, load_all
+    from dpn.bulk import no_collection_for_this_command
 
+    no_collection_for_this_command()
     built = [load(blueprint, env=env)] if env else load_all(blueprint)
     for bp in built:
         where = f"{bp.environment}: " if bp.environment else ""
