@@ -12,7 +12,8 @@ made during it are all young, and the first collections after it traverse every 
 them (some 50 ms of a 10,000-resource plan, landing on whatever allocates next), then
 the collection at interpreter exit does it again. Such a command makes no cycles worth
 collecting in its short life, so the collector stays off, and everything alive at exit is
-frozen out of the final collection.
+frozen out of the final collection. Only in the process ``dpn.cli.main`` runs: a program
+that invokes the click commands itself (a test's ``CliRunner``) keeps its collector.
 """
 
 from __future__ import annotations
@@ -34,8 +35,16 @@ def paused_gc() -> Iterator[None]:
         if was:
             gc.enable()
 
+_COMMAND_PROCESS = False  # set by dpn.cli.main: this process runs one dpn command
+
+
+def this_process_runs_one_command() -> None:
+    global _COMMAND_PROCESS
+    _COMMAND_PROCESS = True
+
 
 def no_collection_for_this_command() -> None:
-    """Turn the cyclic collector off for the rest of this process (a command's)."""
-    gc.disable()
-    atexit.register(gc.freeze)
+    """Turn the cyclic collector off for the rest of this process, if it is a command's."""
+    if _COMMAND_PROCESS:
+        gc.disable()
+        atexit.register(gc.freeze)

@@ -75,3 +75,32 @@ def test_paused_gc_restores_the_collector() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# Runs ``dpn`` as its own process does, and says at the very end whether the collector is
+# on (atexit runs this handler after the ones the command registered).
+_COMMAND = ("import atexit, gc, sys\n"
+            "from dpn.cli import main\n"
+            "atexit.register(lambda: print('collector on:', gc.isenabled()))\n"
+            "sys.argv = ['dpn', *sys.argv[1:]]\n"
+            "main()\n")
+
+
+@pytest.mark.parametrize("args", [["validate"], ["plan", "--offline"]])
+def test_an_offline_command_turns_the_collector_off_in_its_own_process_only(
+        args: list[str], tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from dpn.cli import cli
+
+    env = {"DPN_HOME": str(tmp_path), "NO_COLOR": "1", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", _COMMAND, *args, str(EXAMPLE)], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("collector on: False")
+    invoked = CliRunner().invoke(cli, ["--home", str(tmp_path), *args, str(EXAMPLE)])
+    assert invoked.exit_code == 0, invoked.output
+    assert gc.isenabled()  # a program that runs the commands itself keeps its collector

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from dpn import __version__
+from dpn.bulk import this_process_runs_one_command
 from dpn.cli.common import App, default_home
 
 GC_THRESHOLD = 10_000  # allocations between collections of the youngest generation
@@ -108,4 +109,5 @@ def main() -> None:
     # cycles to speak of: collecting every 700 allocations (CPython's default) spends a
     # tenth of such a run walking them (mypy raises its threshold for the same reason).
     gc.set_threshold(GC_THRESHOLD, 50, 50)
+    this_process_runs_one_command()  # an offline command may turn the collector off
     cli(prog_name="dpn")
