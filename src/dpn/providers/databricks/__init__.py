@@ -1,8 +1,9 @@
 """Databricks providers: clusters, jobs and Unity Catalog catalogs, schemas, tables,
 storage credentials, external locations, volumes and grants.
 
-``build(settings, home)`` makes one ``databricks.sdk.WorkspaceClient`` and returns one
-provider per type. This package is the only one that imports databricks-sdk; the engine
+``build(settings, home)`` makes one client (``workspace.Workspace``: the SDK's own API
+classes, as ``databricks.sdk.WorkspaceClient`` builds them) and returns one provider per
+type; ``providers_for`` takes a ``WorkspaceClient`` as well. This package is the only one that imports databricks-sdk; the engine
 imports it lazily.
 """
 
@@ -62,7 +63,8 @@ def build(settings: PlatformSettings, home: Path | None = None, *,
 
 def providers_for(client: Any, options: ClientOptions | None = None,
                   home: Path | None = None) -> dict[str, Provider]:
-    """The nine providers over an existing ``WorkspaceClient``."""
+    """The nine providers over an existing client (a ``Workspace`` or a
+    ``WorkspaceClient``)."""
     options = options or ClientOptions()
     host = str(getattr(client.config, "host", "") or "")
 
