@@ -194,9 +194,10 @@ a runner in the bucket's region.
 - Acquire is one create-only PutObject when the lock is free (a GetObject more when it is
   held); release is a conditional DeleteObject; the heartbeat adds one conditional
   PutObject per renewal period (10 s by default), off the transaction's path.
-- Each WAL record is one PutObject (its durability point, like the local fsync) and
-  records are written one at a time, so the overhead grows with records times the request
-  latency: two per resource plus three per transaction, two state writes (commit, delete
+- WAL records are group-committed: the records that are ready while a PutObject is in
+  flight go together in the next one (one object, in sequence order), an intent durable
+  before its call starts and an outcome riding with the next record waited for, so the
+  overhead grows with the batches, not the records; then two state writes (commit, delete
   phase) and a GetObject at plan time.
 - Reading a log lists its prefix and fetches records with 8 threads; the incomplete check
   reads only the last record of a finished transaction.
