@@ -3,8 +3,8 @@ storage credentials, external locations, volumes and grants.
 
 ``build(settings, home)`` makes one client (``workspace.Workspace``: the SDK's own API
 classes, as ``databricks.sdk.WorkspaceClient`` builds them) and returns one provider per
-type; ``providers_for`` takes a ``WorkspaceClient`` as well. This package is the only one that imports databricks-sdk; the engine
-imports it lazily.
+type; ``providers_for`` takes a ``WorkspaceClient`` as well. This package is the only one
+that imports databricks-sdk; the engine imports it lazily.
 """
 
 from __future__ import annotations
