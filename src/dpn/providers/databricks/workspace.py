@@ -25,27 +25,35 @@ import threading
 from typing import Any
 
 PACKAGE = "databricks.sdk"
-_RUN = threading.Lock()
+_RUN = threading.RLock()  # the package's __init__ runs once
+_LOAD = threading.Lock()  # the package is registered once
 
 
 def load_sdk() -> None:
     """Make ``databricks.sdk`` importable without its ``__init__`` having run (a no-op
     when it is imported already)."""
-    if PACKAGE in sys.modules:
-        return
+    with _LOAD:
+        if PACKAGE not in sys.modules:
+            _register()
+
+
+def _register() -> None:
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or spec.loader is None:  # not installed: the import below says so
         return
     package = importlib.util.module_from_spec(spec)
+    ran: list[bool] = []
 
     def __getattr__(name: str) -> Any:
         if (name.startswith("__") and name != "__all__"
                 or importlib.util.find_spec(f"{PACKAGE}.{name}")):
             raise AttributeError(name)  # a submodule: the import system loads it
-        with _RUN:
-            if package.__dict__.pop("__getattr__", None) is not None:
+        with _RUN:  # another thread waits for the whole package; __init__ itself does not
+            if not ran:
+                ran.append(True)
                 assert spec.loader is not None
                 spec.loader.exec_module(package)  # the whole package, for its own name
+                package.__dict__.pop("__getattr__", None)
         return package.__dict__[name] if name in package.__dict__ else _missing(name)
 
     package.__dict__["__getattr__"] = __getattr__
