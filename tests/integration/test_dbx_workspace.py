@@ -65,6 +65,15 @@ def test_each_api_is_the_class_workspace_client_gives(workspace):
         assert type(getattr(ours, name)) is type(getattr(workspace, name)), name
 
 
+def test_an_api_whose_class_moved_is_the_one_workspace_client_uses(workspace, monkeypatch):
+    monkeypatch.setitem(APIS, "jobs", ("databricks.sdk.service.no_such_module", "JobsAPI"))
+    monkeypatch.setitem(APIS, "volumes", ("databricks.sdk.service.catalog", "NoSuchAPI"))
+    ours = Workspace(workspace.config)
+    for name in ("jobs", "volumes"):
+        assert type(getattr(ours, name)) is type(getattr(workspace, name)), name
+        assert getattr(ours, name)._api is ours.api_client  # over dpn's own client
+
+
 def test_the_environment_proxy_is_still_used(clean_sandbox):
     # A proxy that refuses connections: every call through it fails...
     refused = run(clean_sandbox, HTTP_PROXY="http://127.0.0.1:9", NO_PROXY="")

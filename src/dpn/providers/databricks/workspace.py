@@ -80,7 +80,8 @@ APIS: dict[str, tuple[str, str]] = {
 class Workspace:
     """The APIs of one workspace that dpn calls, over one ``ApiClient``; each API's module
     is imported when the API is first used (a blueprint without jobs never loads the
-    jobs service)."""
+    jobs service). Where an SDK release has moved a class, the one ``WorkspaceClient``
+    uses for that attribute is taken instead."""
 
     def __init__(self, config: Any) -> None:
         load_sdk()
@@ -94,7 +95,13 @@ class Workspace:
         if name not in APIS:
             raise AttributeError(name)
         module, cls = APIS[name]
-        api = getattr(importlib.import_module(module), cls)(self.api_client)
+        try:
+            made = getattr(importlib.import_module(module), cls)
+        except (ImportError, AttributeError):  # an SDK laid out otherwise: ask its client
+            from databricks.sdk import WorkspaceClient
+
+            made = type(getattr(WorkspaceClient(config=self.config), name))
+        api = made(self.api_client)
         setattr(self, name, api)  # later lookups find it without coming here
         return api
 
