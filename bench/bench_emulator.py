@@ -91,14 +91,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         info = launcher.start(Path(tmp))
         try:
+            from bench_validate import METASTORE_ROOT
             from databricks.sdk import WorkspaceClient
             from databricks.sdk.config import Config
 
             from dpn.sandbox.faults import FaultClient
 
-            # a metastore with root storage, so the catalog needs none of its own
-            FaultClient(info.dbx_host)._call("POST", "/_dpn/config",
-                                             {"metastore_root": "s3://bench-metastore/uc"})
+            FaultClient(info.dbx_host).configure(metastore_root=METASTORE_ROOT)
             WorkspaceClient(config=Config(host=info.dbx_host, token=info.dbx_token,
                                           auth_type="pat")).catalogs.create(name="bench")
             for threads in (1, 2, 4):

@@ -41,7 +41,7 @@ from dpn.sandbox import launcher
 from dpn.sandbox.faults import FaultClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_validate import estate_resources  # noqa: E402
+from bench_validate import METASTORE_ROOT, estate_resources  # noqa: E402
 from report import write_section  # noqa: E402
 
 META = {"org": "bench", "env": "dev", "region": "us-east-1"}
@@ -112,11 +112,10 @@ class Bench:
         self.home = home
 
     def reset(self) -> None:
-        """Empty platforms, and a metastore with root storage, so that catalogs need none
-        of their own (as on most workspaces; Unity Catalog refuses one without either)."""
+        """Empty platforms, and a metastore with root storage."""
         self.aws.reset()
         self.dbx.reset()
-        self.dbx._call("POST", "/_dpn/config", {"metastore_root": "s3://bench-metastore/uc"})
+        self.dbx.configure(metastore_root=METASTORE_ROOT)
 
     def create(self, bp: Any, parallelism: int, home: Path | None = None
                ) -> tuple[float, Any]:

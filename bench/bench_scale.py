@@ -61,6 +61,7 @@ from dpn.sandbox.faults import FaultClient
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_validate import (  # noqa: E402
     DPN,
+    METASTORE_ROOT,
     command_env,
     estate_resources,
     generate,
@@ -75,7 +76,6 @@ UNITS = 250           # databases (a table each) and catalogs (a schema each)
 LATENCY_MS = 50
 BACKEND_MS = 20
 BUCKET = "bench-dpn-scale"
-METASTORE_ROOT = "s3://bench-metastore/uc"
 
 
 def estate_doc(project: str, units: int) -> dict[str, Any]:
@@ -115,7 +115,7 @@ class Sandbox:
         first)."""
         for front in (self.aws, self.dbx):
             front.reset()
-        self.dbx._call("POST", "/_dpn/config", {"metastore_root": METASTORE_ROOT})
+        self.dbx.configure(metastore_root=METASTORE_ROOT)
         if backend_ms:
             self.aws.add(latency_ms=backend_ms, path=rf"^/{BUCKET}(/|$)")
         if latency_ms:
@@ -175,7 +175,7 @@ def _plan_command(sb: Sandbox, home: Path, bp: Any) -> float:
     """``dpn plan`` of the same estate as a new process (imports, clients included)."""
     path = home / "estate.json"
     path.write_text(json.dumps(estate_doc(bp.metadata.project, sb.units)))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DATABRICKS_"))}
+    env = {k: v for k, v in command_env().items() if not k.startswith(("AWS_", "DATABRICKS_"))}
     env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                 "DATABRICKS_TOKEN": sb.settings.dbx_token or "", "NO_COLOR": "1"})
     cmd = [*DPN, "--home", str(home), "plan", str(path), "--format", "json",

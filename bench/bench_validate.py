@@ -32,6 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Validate and offline plan"
 DPN = [str(Path(sys.executable).parent / "dpn")]
+# the benchmarks' metastore root storage: catalogs need none of their own, as on most
+# workspaces (Unity Catalog refuses a catalog with neither)
+METASTORE_ROOT = "s3://bench-metastore/uc"
 
 
 def estate_resources(units: int) -> dict[str, Any]:

@@ -163,7 +163,7 @@ class Plan:
         """``to_json()`` as text: one change per line (the C encoder keeps it fast, and
         takes the changes' frozen props as they are)."""
         dumps = json.dumps
-        encode = json.JSONEncoder(default=json_default).encode
+        encode = json.JSONEncoder(default=_as_dict).encode
         changes = ",\n    ".join(encode(c.to_json(copy=False)) for c in self.changes)
         if changes:
             changes = f"\n    {changes}\n  "
@@ -183,7 +183,7 @@ def _same(value: Any) -> Any:
     return value
 
 
-def json_default(value: Any) -> dict[str, Any]:
+def _as_dict(value: Any) -> dict[str, Any]:
     """A frozen mapping for the JSON encoder, one level at a time (it encodes tuples as
     lists itself)."""
     if isinstance(value, Mapping):

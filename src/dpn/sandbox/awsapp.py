@@ -182,7 +182,7 @@ def _managed_policies_once() -> None:
 
     moto's IAM backend builds all 1,582 of them for each partition's backend, parsing
     their 4.7 MB of JSON again each time (``IAMBackend._init_aws_policies``), and after
-    every reset the first request builds the IAM backends of all seven partitions, to find
+    every reset the first request builds the IAM backends of all six partitions, to find
     the caller's account from its access key (``get_account_id_from``): about half a
     second of CPU per reset, most of what the AWS side spends in a test run. The sandbox
     serves ``us-east-1``, of the ``aws`` partition; a role there can attach

@@ -191,6 +191,11 @@ class FaultClient:
         """Empty every object, rule and log entry of this front's platform."""
         self._call("POST", "/_dpn/reset")
 
+    def configure(self, **options: Any) -> dict[str, Any]:
+        """Set the Databricks emulator's options (``/_dpn/config``: ``metastore_root``,
+        ``enforce_access``, ...) until the next reset; returns them all."""
+        return dict(self._call("POST", "/_dpn/config", options))
+
     def wait_healthy(self, deadline_s: float = 5.0) -> bool:
         end = time.monotonic() + deadline_s
         while time.monotonic() < end:

@@ -4,7 +4,7 @@
 ``import databricks.sdk`` (or of anything under it) first runs
 ``databricks/sdk/__init__.py``, which imports every service module of the SDK to build
 ``WorkspaceClient``: over thirty modules of generated dataclasses, about 1.2 s of CPU in
-databricks-sdk 0.162 on every ``dpn`` command that touches Databricks. dpn calls thirteen
+databricks-sdk 0.162 on every ``dpn`` command that touches Databricks. dpn calls eleven
 APIs from four of them (catalog, compute, jobs, iam). So, when nothing has imported the
 SDK yet, :func:`load_sdk` registers the package without running its ``__init__``; the
 first lookup of one of the package's own names (``from databricks.sdk import
@@ -54,14 +54,13 @@ def _register() -> None:
                 assert spec.loader is not None
                 spec.loader.exec_module(package)  # the whole package, for its own name
                 package.__dict__.pop("__getattr__", None)
-        return package.__dict__[name] if name in package.__dict__ else _missing(name)
+        try:
+            return package.__dict__[name]
+        except KeyError:
+            raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}") from None
 
     package.__dict__["__getattr__"] = __getattr__
     sys.modules[PACKAGE] = package
-
-
-def _missing(name: str) -> Any:
-    raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}")
 
 
 #: ``WorkspaceClient``'s attribute -> the module and class it builds for it.
@@ -84,7 +83,7 @@ class Workspace:
     uses for that attribute is taken instead."""
 
     def __init__(self, config: Any) -> None:
-        load_sdk()
+        # ``config`` is a databricks.sdk Config: the package is registered (or whole) by now
         from databricks.sdk.core import ApiClient
 
         self.config = config
